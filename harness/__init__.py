@@ -1,0 +1,1 @@
+"""Test harness of the verified guide to Docker multi-stage builds."""

@@ -1,0 +1,158 @@
+"""Claims a page makes about built images, written as HTML comments and checked by the suite.
+
+    <!-- claim: size python-api:runner < 160MB -->
+    <!-- claim: ratio python-api:single / python-api:runner >= 5 -->
+    <!-- claim: user python-api:runner not root -->
+    <!-- claim: absent python-api:runner gcc make /app/tests -->
+    <!-- claim: present python-api:builder gcc -->
+    <!-- claim: label python:3.13-slim dev.multistage-guide.stand-in=true -->
+    <!-- claim: layers basic:runner <= 12 -->
+    <!-- claim: packages python-api:runner <= 110 -->
+    <!-- claim: history secrets:leaky contains s3cr3t -->
+    <!-- claim: build examples/python-api target=runner skips test -->
+    <!-- claim: build examples/python-api target=test runs builder test -->
+
+A word without a slash after absent/present is a program looked up on PATH; a word with one
+is a path. Each check returns None when the claim holds, or the measured value that broke it.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+import shlex
+
+import docker.errors
+
+from harness import images
+from harness.dockerfiles import REPO
+
+OPERATORS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+             "==": operator.eq}
+UNITS = {"B": 1, "kB": 10**3, "KB": 10**3, "MB": 10**6, "GB": 10**9}
+
+
+class ClaimError(AssertionError):
+    pass
+
+
+def parse_bytes(text: str) -> int:
+    match = re.fullmatch(r"([\d.]+)\s*(B|kB|KB|MB|GB)", text)
+    if not match:
+        raise ClaimError(f"not a size: {text!r} (write e.g. 160MB)")
+    return int(float(match.group(1)) * UNITS[match.group(2)])
+
+
+def megabytes(size: int) -> str:
+    return f"{size / 10**6:.1f} MB"
+
+
+def compare(measured: float, op: str, bound: float, shown: str) -> str | None:
+    if op not in OPERATORS:
+        raise ClaimError(f"unknown comparison {op!r}")
+    return None if OPERATORS[op](measured, bound) else f"measured {shown}"
+
+
+def check_size(image: str, op: str, bound: str) -> str | None:
+    size = images.size(image)
+    return compare(size, op, parse_bytes(bound), megabytes(size))
+
+
+def check_ratio(first: str, slash: str, second: str, op: str, bound: str) -> str | None:
+    if slash != "/":
+        raise ClaimError("write: ratio IMAGE_A / IMAGE_B >= N")
+    ratio = images.size(first) / images.size(second)
+    return compare(ratio, op, float(bound), f"{ratio:.2f} ({megabytes(images.size(first))} / "
+                   f"{megabytes(images.size(second))})")
+
+
+def check_user(image: str, *expected: str) -> str | None:
+    code, output = images.run_output(image, "id", "-u", entrypoint="")
+    uid = output.strip()
+    if code != 0:
+        return f"`id -u` failed: {output.strip()}"
+    if expected == ("not", "root"):
+        return None if uid != "0" else "runs as root (uid 0)"
+    if len(expected) == 2 and expected[0] == "is":
+        code, name = images.run_output(image, "id", "-un", entrypoint="")
+        return None if name.strip() == expected[1] else f"runs as {name.strip()} (uid {uid})"
+    raise ClaimError("write: user IMAGE not root | user IMAGE is NAME")
+
+
+def _exists(image: str, thing: str) -> bool:
+    return images.has_path(image, thing) if "/" in thing else images.has_program(image, thing)
+
+
+def check_absent(image: str, *things: str) -> str | None:
+    found = [t for t in things if _exists(image, t)]
+    return f"present: {', '.join(found)}" if found else None
+
+
+def check_present(image: str, *things: str) -> str | None:
+    missing = [t for t in things if not _exists(image, t)]
+    return f"absent: {', '.join(missing)}" if missing else None
+
+
+def check_label(image: str, pair: str) -> str | None:
+    key, _, value = pair.partition("=")
+    labels = images.client().images.get(image).attrs["Config"].get("Labels") or {}
+    actual = labels.get(key)
+    return None if actual == value else f"label {key} is {actual!r}"
+
+
+def check_layers(image: str, op: str, bound: str) -> str | None:
+    count = len(images.client().images.get(image).attrs["RootFS"]["Layers"])
+    return compare(count, op, int(bound), f"{count} layers")
+
+
+def check_packages(image: str, op: str, bound: str) -> str | None:
+    count = images.package_count(image)
+    return compare(count, op, int(bound), f"{count} Debian packages")
+
+
+def check_history(image: str, verb: str, *text: str) -> str | None:
+    history = images.history_text(image)
+    wanted = " ".join(text)
+    if verb == "contains":
+        return None if wanted in history else f"`docker history` does not show {wanted!r}"
+    if verb == "lacks":
+        return f"`docker history` shows {wanted!r}" if wanted in history else None
+    raise ClaimError("write: history IMAGE contains|lacks TEXT")
+
+
+def check_build(context: str, *words: str) -> str | None:
+    """Which stages a build of `context` (optionally target=T) runs or skips."""
+    target = None
+    rest = list(words)
+    if rest and rest[0].startswith("target="):
+        target = rest.pop(0).split("=", 1)[1]
+    if not rest or rest[0] not in ("runs", "skips"):
+        raise ClaimError("write: build DIR [target=T] runs|skips STAGE...")
+    verb, stages = rest[0], rest[1:]
+    result = images.buildx(REPO / context, target=target, load=False)
+    ran = images.stages_in_log(result.log)
+    if verb == "runs":
+        missing = [s for s in stages if s not in ran]
+        return f"stages in the build: {sorted(ran)}; missing {missing}" if missing else None
+    extra = [s for s in stages if s in ran]
+    return f"stages in the build: {sorted(ran)}; ran {extra}" if extra else None
+
+
+CHECKS = {
+    "size": check_size, "ratio": check_ratio, "user": check_user, "absent": check_absent,
+    "present": check_present, "label": check_label, "layers": check_layers,
+    "packages": check_packages, "history": check_history, "build": check_build,
+}
+
+
+def check(claim: str) -> str | None:
+    """Check one claim; return None when it holds, or what was measured instead."""
+    words = shlex.split(claim)
+    if not words or words[0] not in CHECKS:
+        raise ClaimError(f"unknown claim {claim!r}; kinds: {', '.join(CHECKS)}")
+    try:
+        return CHECKS[words[0]](*words[1:])
+    except docker.errors.ImageNotFound as error:
+        return f"no image {error.explanation or error}".replace("No such image: ", "")
+    except TypeError as error:
+        raise ClaimError(f"claim {claim!r}: wrong arguments ({error})") from None

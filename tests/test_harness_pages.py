@@ -1,0 +1,118 @@
+"""The harness itself: every parser and claim passes where it should and fails, with a
+message naming page:line and the measured value, where it should not."""
+
+from __future__ import annotations
+
+import pytest
+from _pytest.outcomes import Skipped
+
+from harness import claims, images
+from harness.dockerfiles import REPO
+from harness.pages import make_sybil
+
+FIXTURES = REPO / "tests" / "fixtures"
+PAGES = FIXTURES / "pages"
+
+
+def evaluate_page(name: str) -> list[str]:
+    """Evaluate every example of a fixture page in order; return the skip reasons seen."""
+    sybil = make_sybil(str(PAGES))
+    document = sybil.parse(PAGES / name)
+    skipped = []
+    for example in document.examples():
+        try:
+            example.evaluate()
+        except Skipped as skip:
+            skipped.append(str(skip))
+    return skipped
+
+
+def failure(name: str) -> str:
+    with pytest.raises(AssertionError) as raised:
+        evaluate_page(name)
+    return str(raised.value)
+
+
+@pytest.fixture(scope="module")
+def fixture_images():
+    for target in ("builder", "runner"):
+        images.buildx(FIXTURES / "tiny", target=target, tag=f"guide/fixture:{target}")
+
+
+def test_console_commands_run_and_match_with_wildcards():
+    skipped = evaluate_page("console.md")
+    assert skipped == ["tests/fixtures/pages/console.md:18: pushing needs a registry, and none answers here"]
+
+
+def test_a_failing_command_names_page_line_command_and_output():
+    message = failure("console_exit.md")
+    assert "tests/fixtures/pages/console_exit.md:6: `echo 'to stderr' >&2; exit 3` exited 3" in message
+    assert "to stderr" in message
+
+
+def test_wrong_expected_output_fails_with_both_outputs():
+    message = failure("console_output.md")
+    assert "console_output.md:4: the output of `echo hello` differs from the page" in message
+    assert "expected:\ngoodbye\ngot:\nhello" in message
+
+
+def test_a_command_past_its_timeout_fails():
+    assert "console_timeout.md:5: `sleep 5` did not finish in 1 s" in failure("console_timeout.md")
+
+
+def test_included_and_fragment_listings_pass():
+    assert evaluate_page("dockerfile.md") == []
+
+
+@pytest.mark.parametrize(("page", "expected"), [
+    ("dockerfile_pasted.md", "dockerfile_pasted.md:3: a Dockerfile pasted into the page"),
+    ("dockerfile_section.md", "tests/fixtures/tiny/Dockerfile has no section 'nowhere'"),
+    ("dockerfile_missing.md", "the included file examples/nowhere/Dockerfile does not exist"),
+    ("dockerfile_broken.md", "dockerfile_broken.md:4: the fragment does not parse"),
+])
+def test_bad_listings_fail(page, expected):
+    assert expected in failure(page)
+
+
+def test_true_claims_hold(fixture_images):
+    assert evaluate_page("claims.md") == []
+
+
+@pytest.mark.parametrize(("claim", "measured"), [
+    ("size guide/fixture:runner < 1MB", "measured 7"),
+    ("ratio guide/fixture:runner / guide/fixture:builder >= 5", "measured 1.0"),
+    ("user guide/fixture:builder not root", "runs as root (uid 0)"),
+    ("user guide/fixture:runner is root", "runs as app (uid 10001)"),
+    ("absent guide/fixture:runner bash /app/artifact", "present: bash, /app/artifact"),
+    ("present guide/fixture:runner gcc /tested", "absent: gcc, /tested"),
+    ("label guide/fixture:runner org.example.kind=other", "label org.example.kind is 'fixture'"),
+    ("layers guide/fixture:runner < 2", "measured 3 layers"),
+    ("packages guide/fixture:runner < 10", "Debian packages"),
+    ("history guide/fixture:runner contains s3cr3t", "does not show 's3cr3t'"),
+    ("history guide/fixture:runner lacks useradd", "shows 'useradd'"),
+    ("build tests/fixtures/tiny target=runner runs test", "missing ['test']"),
+    ("build tests/fixtures/tiny target=test skips builder", "ran ['builder']"),
+    ("size guide/fixture:missing < 1MB", "no image guide/fixture:missing"),
+])
+def test_false_claims_report_what_was_measured(fixture_images, claim, measured):
+    result = claims.check(claim)
+    assert result is not None and measured in result, result
+
+
+def test_a_false_claim_on_a_page_names_page_line(fixture_images, tmp_path):
+    page = PAGES / "claims.md"
+    text = page.read_text().replace("size guide/fixture:runner < 200MB", "size guide/fixture:runner < 2MB")
+    broken = tmp_path / "claims_false.md"
+    broken.write_text(text)
+    sybil = make_sybil(str(tmp_path))
+    with pytest.raises(AssertionError) as raised:
+        for example in sybil.parse(broken).examples():
+            example.evaluate()
+    assert f"{broken}:3: claim `size guide/fixture:runner < 2MB` is false: measured" in str(raised.value)
+
+
+@pytest.mark.parametrize("claim", ["weight guide/fixture:runner < 1MB", "size guide/fixture:runner",
+                                   "ratio a b >= 1", "build tests/fixtures/tiny flies"])
+def test_malformed_claims_are_errors(claim):
+    with pytest.raises(claims.ClaimError):
+        claims.check(claim)
