@@ -1,0 +1,71 @@
+"""examples/basic: the seed's first Dockerfile made real.
+
+A builder on the full node image compiles a dependency-free TypeScript server; the runner on
+node:24-slim holds only dist/.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from harness import images
+
+EXAMPLE = "basic"
+PORT = 3000
+TARGETS = ["builder", "runner"]
+MB = 10**6
+
+
+@pytest.fixture(scope="module")
+def tags() -> dict[str, str]:
+    return {target: images.build(EXAMPLE, target).tag for target in TARGETS}
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_every_target_builds(tags, target):
+    assert images.client().images.get(tags[target])
+
+
+def test_runner_answers_http_and_stops_on_sigterm(tags):
+    with images.running(tags["runner"], PORT) as (container, url):
+        status, body = images.wait_http(f"{url}/health", timeout=20)
+        assert status == 200 and json.loads(body)["status"] == "ok"
+        status, _ = images.wait_http(f"{url}/")
+        assert status == 200
+        seconds, code = images.stop(container, timeout=10)
+    assert code != 137, "node ignored SIGTERM and was killed"
+    assert code == 0
+    assert seconds < 10
+
+
+def test_runner_holds_only_dist(tags):
+    tag = tags["runner"]
+    assert images.has_path(tag, "/app/dist/server.js")
+    for path in ("/app/node_modules", "/app/src", "/app/package.json", "/app/tsconfig.json"):
+        assert not images.has_path(tag, path), f"{path} is in the runner"
+
+
+def test_builder_has_compiler_and_sources(tags):
+    tag = tags["builder"]
+    assert images.has_path(tag, "/app/node_modules/typescript")
+    assert images.has_path(tag, "/app/src/server.ts")
+    assert images.has_path(tag, "/app/dist/server.js")
+
+
+def test_runner_is_not_root(tags):
+    assert images.config_user(tags["runner"]) == "node"
+    code, out = images.run_output(tags["runner"], "id", "-u")
+    assert code == 0 and out.strip() != "0"
+
+
+def test_runner_is_at_least_four_times_smaller(tags, capsys):
+    builder = images.size(tags["builder"])
+    runner = images.size(tags["runner"])
+    with capsys.disabled():
+        print(
+            f"\n[basic] builder {builder / MB:.1f} MB, runner {runner / MB:.1f} MB, "
+            f"builder/runner = {builder / runner:.2f}"
+        )
+    assert builder / runner >= 4

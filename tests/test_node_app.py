@@ -1,0 +1,149 @@
+"""examples/node-app: a TypeScript (fastify) service built in stages.
+
+The runner ships dist/ and production dependencies only; the seed's runner (`runner-seed`)
+copies the builder's whole node_modules, devDependencies included; `Dockerfile.single` is the
+one-stage baseline a newcomer writes.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+
+import pytest
+
+from harness import images
+from harness.dockerfiles import EXAMPLES
+
+EXAMPLE = "node-app"
+PORT = 3000
+STAGES = ["deps", "prod-deps", "builder", "runner-seed", "runner"]
+RUNNERS = ["runner", "runner-seed"]
+MB = 10**6
+
+
+def report(capsys, message: str) -> None:
+    with capsys.disabled():
+        print(f"\n[node-app] {message}")
+
+
+def step_cached(log: str, text: str) -> bool:
+    """Whether every BuildKit step whose header contains `text` was CACHED.
+
+    With --progress=plain a cached step is a header line `#N [stage i/n] RUN ...` followed by
+    a separate `#N CACHED` line, so the header alone cannot tell.
+    """
+    lines = log.splitlines()
+    ids = {line.split()[0] for line in lines if line.startswith("#") and " [" in line and text in line}
+    assert ids, f"no build step mentions {text!r}"
+    return all(f"{step} CACHED" in lines for step in ids)
+
+
+@pytest.fixture(scope="module")
+def tags() -> dict[str, str]:
+    built = {target: images.build(EXAMPLE, target).tag for target in STAGES}
+    built["single"] = images.build(EXAMPLE, dockerfile="Dockerfile.single").tag
+    return built
+
+
+@pytest.mark.parametrize("target", STAGES + ["single"])
+def test_every_target_builds(tags, target):
+    assert images.client().images.get(tags[target])
+
+
+@pytest.mark.parametrize("target", RUNNERS)
+def test_runner_answers_health_and_stops_on_sigterm(tags, target):
+    with images.running(tags[target], PORT) as (container, url):
+        status, body = images.wait_http(f"{url}/health", timeout=20)
+        assert status == 200
+        assert json.loads(body)["status"] == "ok"
+        status, body = images.wait_http(f"{url}/hello/guide")
+        assert (status, json.loads(body)) == (200, {"message": "Hello, guide!"})
+        seconds, code = images.stop(container, timeout=10)
+    assert code != 137, "node ignored SIGTERM and was killed"
+    assert code == 0
+    assert seconds < 10
+
+
+@pytest.mark.parametrize("target", RUNNERS)
+def test_runner_is_not_root(tags, target):
+    assert images.config_user(tags[target]) == "node"
+    code, out = images.run_output(tags[target], "id", "-u")
+    assert code == 0 and out.strip() != "0"
+
+
+def test_runner_holds_no_build_tools_dev_dependencies_or_sources(tags):
+    tag = tags["runner"]
+    for path in (
+        "/app/node_modules/typescript",
+        "/app/node_modules/@types",
+        "/app/node_modules/vitest",
+        "/app/node_modules/.bin/tsc",
+        "/app/src",
+    ):
+        assert not images.has_path(tag, path), f"{path} is in the runner"
+    code, out = images.run_output(
+        tag, "find", "/app", "-path", "/app/node_modules", "-prune", "-o", "-name", "*.ts", "-print"
+    )
+    assert code == 0 and out.strip() == "", f"TypeScript sources in the runner: {out}"
+    for program in ("gcc", "cc", "make"):
+        assert not images.has_program(tag, program), f"{program} is in the runner"
+    # What it does need: the compiled app and its one runtime dependency.
+    assert images.has_path(tag, "/app/dist/server.js")
+    assert images.has_path(tag, "/app/node_modules/fastify/package.json")
+
+
+def test_seed_runner_ships_dev_dependencies(tags):
+    """The seed's mistake: copying the builder's node_modules brings the compiler along."""
+    tag = tags["runner-seed"]
+    assert images.has_path(tag, "/app/node_modules/typescript")
+    assert images.has_path(tag, "/app/node_modules/@types/node")
+    assert images.has_path(tag, "/app/node_modules/vitest")
+
+
+def test_builder_has_what_it_needs(tags):
+    tag = tags["builder"]
+    assert images.has_path(tag, "/app/node_modules/.bin/tsc")
+    assert images.has_path(tag, "/app/dist/server.js")
+    assert images.has_path(tag, "/app/src/server.ts")
+    assert not images.has_path(tags["prod-deps"], "/app/node_modules/typescript")
+
+
+def test_sizes(tags, capsys):
+    runner = images.size(tags["runner"])
+    seed = images.size(tags["runner-seed"])
+    single = images.size(tags["single"])
+    report(
+        capsys,
+        f"runner {runner / MB:.1f} MB, runner-seed {seed / MB:.1f} MB "
+        f"(runner is {(seed - runner) / MB:.1f} MB smaller), "
+        f"Dockerfile.single {single / MB:.1f} MB (single/runner = {single / runner:.2f})",
+    )
+    assert runner <= 250 * MB
+    assert runner < seed
+    assert single / runner >= 5
+
+
+def test_source_change_rebuilds_fast_with_npm_ci_cached(tmp_path_factory, capsys):
+    copy = tmp_path_factory.mktemp("node-app") / EXAMPLE
+    shutil.copytree(EXAMPLES / EXAMPLE, copy, ignore=shutil.ignore_patterns("node_modules", "dist"))
+    tag = images.tag_for(EXAMPLE, "rebuild-check")
+    images.buildx(copy, target="runner", tag=tag)  # warm build of this copy
+
+    app = copy / "src" / "app.ts"
+    source = app.read_text()
+    assert "Hello, ${request.params.name}!" in source
+    # A fresh greeting each run, so BuildKit cannot find the edited source in its cache.
+    greeting = f"Hi {uuid.uuid4().hex[:8]}"
+    app.write_text(source.replace("Hello, ${request.params.name}!", greeting + ", ${request.params.name}!"))
+    rebuilt = images.buildx(copy, target="runner", tag=tag)
+    report(capsys, f"rebuild after a one-line TypeScript change: {rebuilt.seconds:.1f} s")
+
+    assert step_cached(rebuilt.log, "npm ci"), "npm ci ran again after a source change"
+    assert not step_cached(rebuilt.log, "npm run build"), "the changed source was not compiled"
+    assert rebuilt.seconds <= 10
+    with images.running(tag, PORT) as (container, url):
+        status, body = images.wait_http(f"{url}/hello/guide")
+        assert (status, json.loads(body)) == (200, {"message": f"{greeting}, guide!"})
+        images.stop(container)
