@@ -62,7 +62,7 @@ def test(session: nox.Session) -> None:
     install(session, "test")
     engine_and_base_images(session)
     session.run("bash", "scripts/ensure-browser.sh", external=True)
-    build_site(session)
+    # The site is built (strictly, both languages) by tests/test_site.py and test_browser.py.
     session.run("pytest", *(session.posargs or []))
 
 

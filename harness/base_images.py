@@ -81,7 +81,8 @@ def ensure(image: str, named_in: Path | None = None, rebuild: bool = False) -> s
         return "pulled"
     recipe = RECIPES.get(image)
     if recipe is None:
-        where = f" (named in {named_in.relative_to(REPO)})" if named_in else ""
+        shown = named_in.relative_to(REPO) if named_in and named_in.is_relative_to(REPO) else named_in
+        where = f" (named in {shown})" if named_in else ""
         raise SystemExit(
             f"base-images: {image}{where} is not here, cannot be pulled, "
             f"and base-images/ has no recipe for a stand-in"
@@ -104,7 +105,7 @@ def common_labels(image: str, recipe: Recipe) -> dict[str, str]:
         "org.opencontainers.image.title": image,
         "org.opencontainers.image.description": f"Local stand-in for the official {image} image",
         "org.opencontainers.image.ref.name": tag,
-        "org.opencontainers.image.created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "org.opencontainers.image.created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "org.opencontainers.image.base.name": ", ".join(recipe.needs),
         "org.opencontainers.image.source": f"base-images/{recipe.context} (target {recipe.target})",
         "org.opencontainers.image.vendor": "multi-stage builds guide (not Docker Official Images)",
@@ -117,6 +118,8 @@ def pinned_sources(dockerfile: Path) -> str:
     """The `ADD --checksum=... URL` pairs of a recipe, for its label."""
     text = dockerfile.read_text().replace("\\\n", " ")
     pairs = re.findall(r"ADD\s+--checksum=(\S+)\s+(\S+)", text)
+    if not pairs:  # a recipe of Debian packages only, such as buildpack-deps
+        return f"Debian packages from http://deb.debian.org/debian as of {dt.date.today().isoformat()}"
     return " ".join(f"{url}#{checksum}" for checksum, url in pairs)
 
 

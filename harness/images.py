@@ -104,7 +104,8 @@ def buildx(context: Path, *, target: str | None = None, tag: str | None = None,
 def build(example: str, target: str | None = None, dockerfile: str | None = None) -> Build:
     """Build one target of examples/<example> once per test session."""
     context = EXAMPLES / example
-    name = target if not dockerfile else f"{Path(dockerfile).name.lower().replace('.', '-')}"
+    # Dockerfile.single -> guide/<example>:single, the name the data file and pages use.
+    name = target if not dockerfile else Path(dockerfile).suffix.lstrip(".")
     return buildx(context, target=target, tag=tag_for(example, name),
                   dockerfile=context / dockerfile if dockerfile else None)
 

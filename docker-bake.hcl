@@ -1,0 +1,79 @@
+# Every example target, so `docker buildx bake` builds them all (BuildKit schedules the graph)
+# and `nox -s measure` measures them. Tags: guide/<example>:<target>.
+
+group "default" {
+  targets = ["basic", "python-api", "python-api-single", "node-app", "node-app-single",
+             "shared-stages", "nextjs-standalone", "nextjs-standalone-single"]
+}
+
+target "_guide" {
+  labels = { "dev.multistage-guide.built-by" = "harness" }
+}
+
+target "basic" {
+  inherits = ["_guide"]
+  name     = "basic-${tgt}"
+  matrix   = { tgt = ["builder", "runner"] }
+  context  = "examples/basic"
+  target   = tgt
+  tags     = ["guide/basic:${tgt}"]
+}
+
+target "python-api" {
+  inherits = ["_guide"]
+  name     = "python-api-${tgt}"
+  matrix   = { tgt = ["builder", "test", "dev", "runner"] }
+  context  = "examples/python-api"
+  target   = tgt
+  tags     = ["guide/python-api:${tgt}"]
+}
+
+target "python-api-single" {
+  inherits   = ["_guide"]
+  name       = "python-api-${variant}"
+  matrix     = { variant = ["single", "single-slim"] }
+  context    = "examples/python-api"
+  dockerfile = "Dockerfile.${variant}"
+  tags       = ["guide/python-api:${variant}"]
+}
+
+target "node-app" {
+  inherits = ["_guide"]
+  name     = "node-app-${tgt}"
+  matrix   = { tgt = ["deps", "prod-deps", "builder", "runner-seed", "runner"] }
+  context  = "examples/node-app"
+  target   = tgt
+  tags     = ["guide/node-app:${tgt}"]
+}
+
+target "node-app-single" {
+  inherits   = ["_guide"]
+  context    = "examples/node-app"
+  dockerfile = "Dockerfile.single"
+  tags       = ["guide/node-app:single"]
+}
+
+target "shared-stages" {
+  inherits = ["_guide"]
+  name     = "shared-stages-${tgt}"
+  matrix   = { tgt = ["api", "worker"] }
+  context  = "examples/shared-stages"
+  target   = tgt
+  tags     = ["guide/shared-stages:${tgt}"]
+}
+
+target "nextjs-standalone" {
+  inherits = ["_guide"]
+  name     = "nextjs-standalone-${tgt}"
+  matrix   = { tgt = ["deps", "builder", "runner-broken", "runner"] }
+  context  = "examples/nextjs-standalone"
+  target   = tgt
+  tags     = ["guide/nextjs-standalone:${tgt}"]
+}
+
+target "nextjs-standalone-single" {
+  inherits   = ["_guide"]
+  context    = "examples/nextjs-standalone"
+  dockerfile = "Dockerfile.single"
+  tags       = ["guide/nextjs-standalone:single"]
+}

@@ -1,0 +1,177 @@
+"""MkDocs hook: pages show measured numbers and generated diagrams, never typed ones.
+
+In a page, `{{ KIND ARGS }}` is replaced at build time:
+
+    {{ size python-api:runner }}            123.4 MB   (data/measurements.json)
+    {{ ratio python-api:single python-api:runner }}  8.9×
+    {{ diff node-app:runner-seed node-app:runner }}  73.2 MB
+    {{ packages python-api:runner }}  {{ programs ... }}  {{ layers ... }}  {{ user ... }}
+    {{ time python-api cold }}   cold | warm | edit | steps   (seconds)
+    {{ parallel node-app }}      the cold build's step time over its wall time
+    {{ base python:3.13-slim }}  official image or local stand-in
+    {{ meta date }}  {{ meta engine }}  {{ meta buildx }}
+    {{ table sizes }}            the comparison table of every example
+    {{ chart sizes }}            the same as an SVG bar chart
+    {{ stages python-api }}      a Mermaid graph of examples/python-api/Dockerfile
+
+An unknown kind, image or key fails the (strict) build.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from harness.dockerfiles import EXAMPLES, parse  # noqa: E402
+
+DATA = REPO / "data" / "measurements.json"
+TOKEN = re.compile(r"\{\{\s*([a-z]+)\s+([^{}]*?)\s*\}\}")
+
+WORDS = {
+    "ko": {"official": "공식 이미지", "stand-in": "로컬 대체 이미지", "example": "예제",
+           "single": "단일 스테이지 (전체 이미지)", "single-slim": "단일 스테이지 (slim + 빌드 도구)",
+           "runner": "멀티스테이지 런타임", "smaller": "배 작음", "image": "이미지", "size": "크기"},
+    "en": {"official": "official image", "stand-in": "local stand-in", "example": "Example",
+           "single": "single stage (full image)", "single-slim": "single stage (slim + build tools)",
+           "runner": "multi-stage runner", "smaller": "× smaller", "image": "Image", "size": "Size"},
+}
+# The examples of the comparison table: (example, baseline targets, multi-stage target).
+TABLE = [
+    ("python-api", ["single", "single-slim"], "runner"),
+    ("node-app", ["single"], "runner"),
+    ("nextjs-standalone", ["single"], "runner"),
+]
+
+
+def load() -> dict:
+    if not DATA.exists():
+        raise PluginError(f"{DATA.relative_to(REPO)} is missing: run `nox -s measure`")
+    return json.loads(DATA.read_text())
+
+
+def mb(size: int) -> str:
+    return f"{size / 10**6:,.1f} MB"
+
+
+def image(data: dict, key: str) -> dict:
+    try:
+        return data["images"][key]
+    except KeyError:
+        raise PluginError(f"no measured image {key!r} in data/measurements.json") from None
+
+
+def build(data: dict, example: str, key: str) -> float:
+    fields = {"cold": "cold_s", "warm": "warm_s", "edit": "edit_s", "steps": "cold_steps_s"}
+    try:
+        return data["builds"][example][fields[key]]
+    except KeyError:
+        raise PluginError(f"no build time {example} {key}") from None
+
+
+def table(data: dict, lang: str) -> str:
+    w = WORDS[lang]
+    rows = [f"| {w['example']} | {w['image']} | {w['size']} | |", "|---|---|--:|--:|"]
+    for example, baselines, target in TABLE:
+        runner = image(data, f"{example}:{target}")["size"]
+        for baseline in baselines:
+            size = image(data, f"{example}:{baseline}")["size"]
+            rows.append(f"| `{example}` | {w[baseline]} | {mb(size)} | |")
+        rows.append(f"| `{example}` | **{w['runner']}** | **{mb(runner)}** | "
+                    f"{max(image(data, f'{example}:{b}')['size'] for b in baselines) / runner:.1f}"
+                    f"{w['smaller']} |")
+    return "\n".join(rows)
+
+
+def chart(data: dict, lang: str) -> str:
+    w = WORDS[lang]
+    bars = []
+    for example, baselines, target in TABLE:
+        for name in baselines + [target]:
+            bars.append((f"{example} · {w[name]}", image(data, f"{example}:{name}")["size"],
+                         "multi" if name == target else "single"))
+    widest = max(size for _, size, _ in bars)
+    height, label_w, bar_w = 22, 250, 330
+    parts = [f'<svg class="size-chart" viewBox="0 0 {label_w + bar_w + 80} {height * len(bars) + 4}" '
+             f'role="img" aria-label="{w["size"]}">']
+    for row, (label, size, kind) in enumerate(bars):
+        y = row * height + 2
+        width = max(2, round(bar_w * size / widest))
+        parts.append(f'<text x="0" y="{y + 15}">{label}</text>'
+                     f'<rect class="{kind}" x="{label_w}" y="{y + 3}" width="{width}" height="{height - 6}"/>'
+                     f'<text x="{label_w + width + 6}" y="{y + 15}">{mb(size)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def stages(example: str) -> str:
+    name, _, dockerfile = example.partition("/")
+    path = EXAMPLES / name / (dockerfile or "Dockerfile")
+    if not path.exists():
+        raise PluginError(f"no Dockerfile {path.relative_to(REPO)}")
+    lines = ["```mermaid", "graph LR"]
+    found = parse(path)
+    names = {s.ref.lower() for s in found}
+    for stage in found:
+        node = f'{stage.ref.replace("-", "_")}["{stage.ref}"]'
+        if stage.base.lower() in names:
+            lines.append(f"  {stage.base.lower().replace('-', '_')} --> {node}")
+        else:
+            base = stage.base.replace(":", "_").replace(".", "_").replace("-", "_").replace("/", "_")
+            lines.append(f'  {base}(["{stage.base}"]) --> {node}')
+        for source in stage.copies_from():
+            if source.lower() in names:
+                lines.append(f"  {source.lower().replace('-', '_')} -. COPY .-> {node}")
+    lines.append("```")
+    return "\n".join(lines)
+
+
+def render(kind: str, args: list[str], data: dict, lang: str) -> str:
+    w = WORDS[lang]
+    if kind == "size":
+        return mb(image(data, args[0])["size"])
+    if kind == "ratio":
+        return f"{image(data, args[0])['size'] / image(data, args[1])['size']:.1f}×"
+    if kind == "diff":
+        return mb(image(data, args[0])["size"] - image(data, args[1])["size"])
+    if kind in ("packages", "programs", "layers", "user"):
+        return str(image(data, args[0])[kind])
+    if kind == "time":
+        return f"{build(data, args[0], args[1]):.1f} s"
+    if kind == "parallel":
+        return f"{build(data, args[0], 'steps') / build(data, args[0], 'cold'):.2f}×"
+    if kind == "base":
+        try:
+            return w[data["base_images"][args[0]]["provenance"]]
+        except KeyError:
+            raise PluginError(f"no base image {args[0]!r} measured") from None
+    if kind == "meta":
+        facts = {"date": data["generated_at"][:10], "engine": data["engine"]["server"],
+                 "buildx": data["engine"]["buildx"]}
+        return facts[args[0]]
+    if kind == "table" and args == ["sizes"]:
+        return table(data, lang)
+    if kind == "chart" and args == ["sizes"]:
+        return chart(data, lang)
+    if kind == "stages":
+        return stages(args[0])
+    raise PluginError(f"unknown token {{{{ {kind} {' '.join(args)} }}}}")
+
+
+def on_page_markdown(markdown: str, page, config, files) -> str:
+    data = load()
+    lang = config["theme"]["language"]
+
+    def replace(match: re.Match) -> str:
+        try:
+            return render(match.group(1), match.group(2).split(), data, lang)
+        except (IndexError, KeyError) as error:
+            raise PluginError(f"{page.file.src_uri}: bad token {match.group(0)} ({error})") from None
+
+    return TOKEN.sub(replace, markdown)

@@ -1,0 +1,68 @@
+"""The built site: build both languages, read a page's structure, serve it on loopback."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import re
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from harness.dockerfiles import REPO
+
+DOCS = REPO / "docs"
+HEADING = re.compile(r"^(#{1,6}) .*?(?:\{#([\w-]+)\})?\s*$", re.MULTILINE)
+FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
+DIRECTIVE = re.compile(r"<!--\s*(run|skip|fragment|claim)\b:?\s*(.*?)\s*-->", re.DOTALL)
+TOKEN = re.compile(r"\{\{\s*[a-z]+\s+[^{}]*?\}\}")
+VERBATIM = {"console", "dockerfile", "yaml", "json", "python", "typescript", "ts", "tsx", "toml",
+            "ini", "text", "mermaid", "hcl", "bash", "sh", "js", "javascript"}
+
+
+def build(out: Path) -> None:
+    """Strict build of both languages; Korean first, since its build empties the folder."""
+    for config, target in (("mkdocs.yml", out), ("mkdocs.en.yml", out / "en")):
+        result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q",
+                                 "-f", config, "-d", str(target)],
+                                cwd=REPO, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise AssertionError(f"mkdocs build --strict -f {config} failed:\n{result.stderr[-3000:]}")
+        if result.stderr.strip():
+            raise AssertionError(f"mkdocs build -f {config} logged:\n{result.stderr[-3000:]}")
+
+
+def structure(path: Path) -> dict:
+    """What must be the same in both languages: heading levels and ids, code blocks (except
+    prose-free ones' text is compared verbatim), directives and claims, measurement tokens."""
+    text = path.read_text()
+    fences = FENCE.findall(text)
+    without_code = FENCE.sub("", text)
+    return {
+        "headings": [(len(level), anchor) for level, anchor in HEADING.findall(without_code)],
+        "code": [(lang, body if lang in VERBATIM else None) for lang, body in fences],
+        "directives": [(kind, args if kind in ("run", "claim") else None)
+                       for kind, args in DIRECTIVE.findall(text)],
+        "tokens": TOKEN.findall(text),
+    }
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serve(root: Path):
+    """Serve a folder on 127.0.0.1 at a free port; yield the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

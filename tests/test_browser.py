@@ -1,0 +1,90 @@
+"""The site in a real browser: headless Chromium (Debian's) driven by Playwright against the
+built site served on loopback. Screenshots go to test-artifacts/ (not committed)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from harness.dockerfiles import REPO
+from harness.site import build, serve
+
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# The flags this closed network needs: no background requests to Google's hosts.
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory):
+    assert CHROMIUM, "no Chromium: run scripts/ensure-browser.sh"
+    out = tmp_path_factory.mktemp("site")
+    build(out)
+    with serve(out) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.errors = []
+    page.on("console", lambda msg: msg.type == "error" and page.errors.append(msg.text))
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    yield page
+    context.close()
+
+
+@pytest.mark.parametrize(("path", "lang", "title"), [("/", "ko", "멀티스테이지"),
+                                                    ("/en/", "en", "multi-stage")])
+def test_home_pages_render_without_console_errors(page, base_url, path, lang, title):
+    page.goto(base_url + path)
+    assert page.locator("html").get_attribute("lang") == lang
+    assert title.lower() in page.title().lower()
+    assert page.locator("table").count() >= 1 and page.locator("svg.size-chart").count() == 1
+    page.screenshot(path=str(ARTIFACTS / f"home-{lang}.png"), full_page=True)
+    assert page.errors == []
+
+
+def test_the_language_switch_keeps_the_page(page, base_url):
+    page.goto(base_url + "/python/")
+    page.locator(".md-select a[hreflang=en]").first.dispatch_event("click")
+    page.wait_for_url("**/en/python/")
+    page.locator(".md-select a[hreflang=ko]").first.dispatch_event("click")
+    page.wait_for_url(lambda url: url.endswith("/python/") and "/en/" not in url)
+    assert page.errors == []
+
+
+@pytest.mark.parametrize(("query", "expected"), [("스테이지", "stage-names"), ("캐시", "cache"),
+                                                 ("타깃", "targets")])
+def test_korean_search_finds_the_right_page(page, base_url, query, expected):
+    page.goto(base_url + "/")
+    page.locator("label.md-header__button[for=__search]").click()
+    page.locator("input.md-search__input").fill(query)
+    results = page.locator(".md-search-result__item a")
+    results.first.wait_for(timeout=15000)
+    hrefs = [results.nth(i).get_attribute("href") for i in range(min(results.count(), 5))]
+    page.screenshot(path=str(ARTIFACTS / f"search-{expected}.png"))
+    assert any(f"{expected}/" in href for href in hrefs), hrefs
+    assert page.errors == []
+
+
+def test_korean_text_breaks_between_words_and_diagrams_render(page, base_url):
+    page.goto(base_url + "/python/")
+    word_break = page.evaluate("getComputedStyle(document.querySelector('.md-typeset')).wordBreak")
+    assert word_break == "keep-all"
+    page.locator(".mermaid svg").first.wait_for(timeout=15000)
+    page.screenshot(path=str(ARTIFACTS / "python-ko.png"), full_page=True)
+    assert page.errors == []
