@@ -214,9 +214,17 @@ def setup(namespace: dict) -> None:
 
 
 def teardown(namespace: dict) -> None:
+    """Remove the containers this page started. Test modules' containers run `guide/...`
+    images and remove themselves; leaving those alone keeps a concurrent test run intact."""
     started = containers_now() - namespace.get("containers_before", set())
-    if started:
-        subprocess.run(["docker", "rm", "-f", *started], capture_output=True)
+    if not started:
+        return
+    result = subprocess.run(["docker", "inspect", "-f", "{{.Id}} {{.Config.Image}}", *started],
+                            capture_output=True, text=True)
+    page_made = [line.split()[0] for line in result.stdout.splitlines()
+                 if len(line.split()) == 2 and not line.split()[1].startswith("guide/")]
+    if page_made:
+        subprocess.run(["docker", "rm", "-f", *page_made], capture_output=True)
 
 
 def make_sybil(path: str, pattern: str = "**/*.md") -> Sybil:

@@ -1,0 +1,1 @@
+"""A tiny HTTP API (Bottle on the standard library's WSGI server)."""

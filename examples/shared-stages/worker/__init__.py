@@ -1,0 +1,1 @@
+"""A background worker: runs a scheduled job until SIGTERM."""

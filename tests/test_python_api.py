@@ -1,0 +1,272 @@
+"""examples/python-api: FastAPI + psycopg2 built from source, five stages.
+
+What the page claims and these tests prove:
+- every target builds (builder, test, dev, runner) and so do the one-stage baselines;
+- the runner serves /health without a database, answers /db with a 503 when none is reachable,
+  stops on SIGTERM, runs as a non-root user and carries no compiler, no test tools, no tests;
+- `docker build .` (the last stage, runner) never runs the `test` stage: a failing test fails
+  `--target test` but not the runner build. The README's CI command builds both;
+- the runner is small next to the baselines, and a one-line change of app code rebuilds in
+  seconds with the pip install step CACHED.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+
+from harness.dockerfiles import EXAMPLES, parse
+from harness.images import (
+    BuildFailed,
+    build,
+    buildx,
+    client,
+    config_user,
+    has_path,
+    has_program,
+    run_output,
+    running,
+    size,
+    stop,
+    tag_for,
+    wait_http,
+)
+
+EXAMPLE = "python-api"
+CONTEXT = EXAMPLES / EXAMPLE
+TARGETS = ["builder", "test", "dev", "runner"]
+BASELINES = ["Dockerfile.single", "Dockerfile.single-slim"]
+MB = 10**6
+PIP_INSTALL = "pip install --prefix=/install"
+# Inside the container nothing listens on 5432: libpq is refused at once.
+NO_DATABASE = {"DATABASE_URL": "postgresql://app:secret@127.0.0.1:5432/app"}
+
+
+def step_states(log: str, text: str) -> list[str]:
+    """How BuildKit finished each step whose header contains `text`: CACHED, DONE or ERROR.
+
+    In plain progress output a step is a header line `#7 [stage 2/3] RUN ...` and, further on,
+    a line `#7 CACHED`, `#7 DONE 1.2s` or `#7 ERROR ...` with the same number.
+    """
+    numbers = [m.group(1) for m in re.finditer(r"^#(\d+) \[[^\]]+\] (.*)$", log, re.M) if text in m.group(2)]
+    states = []
+    for number in dict.fromkeys(numbers):
+        found = re.findall(rf"^#{number} (CACHED|DONE|ERROR)\b", log, re.M)
+        states.append(found[-1] if found else "UNKNOWN")
+    return states
+
+
+def copy_example(destination: Path) -> Path:
+    return Path(
+        shutil.copytree(
+            CONTEXT,
+            destination / EXAMPLE,
+            ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache", ".coverage"),
+        )
+    )
+
+
+@pytest.fixture(scope="module")
+def runner() -> str:
+    return build(EXAMPLE, "runner").tag
+
+
+@pytest.fixture(scope="module")
+def sizes(runner: str) -> dict[str, int]:
+    found = {"runner": size(runner), "builder": size(build(EXAMPLE, "builder").tag)}
+    for dockerfile in BASELINES:
+        found[dockerfile] = size(build(EXAMPLE, None, dockerfile=dockerfile).tag)
+    print("\npython-api sizes (MB): " + ", ".join(f"{k} {v / MB:.1f}" for k, v in found.items()))
+    return found
+
+
+# --- the Dockerfile ------------------------------------------------------------------------
+
+
+def test_stages_and_their_order() -> None:
+    stages = parse(CONTEXT / "Dockerfile")
+    assert [s.name for s in stages] == ["base", "builder", "test", "dev", "runner"]
+    by_name = {s.name: s for s in stages}
+    assert by_name["base"].base == "python:3.13-slim"
+    assert by_name["test"].base == "builder"
+    # The runner is the last stage (`docker build .`) and reads nothing from `test`.
+    runner = stages[-1]
+    assert runner.name == "runner" and runner.base == "base"
+    assert "test" not in runner.copies_from() and runner.copies_from() == ["builder"]
+    text = (CONTEXT / "Dockerfile").read_text()
+    for section in ("builder", "test", "runner"):
+        assert f"# --8<-- [start:{section}]" in text and f"# --8<-- [end:{section}]" in text
+
+
+def test_readmes_document_the_ci_command() -> None:
+    command = "docker build --target test -t python-api:test . && docker build -t python-api ."
+    for readme in ("README.md", "README.en.md"):
+        assert command in (CONTEXT / readme).read_text(), readme
+
+
+# --- every target and the baselines build --------------------------------------------------
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_target_builds(target: str) -> None:
+    result = build(EXAMPLE, target)
+    assert result.tag == tag_for(EXAMPLE, target)
+    assert size(result.tag) > 0
+
+
+@pytest.mark.parametrize("dockerfile", BASELINES)
+def test_baseline_builds(dockerfile: str) -> None:
+    result = build(EXAMPLE, None, dockerfile=dockerfile)
+    assert size(result.tag) > 0
+    # Written as a newcomer would: one stage, root, compiler kept.
+    assert len(parse(CONTEXT / dockerfile)) == 1
+    assert config_user(result.tag) == ""
+    assert has_program(result.tag, "gcc")
+
+
+def test_test_stage_ran_the_suite_with_coverage() -> None:
+    result = build(EXAMPLE, "test")
+    assert step_states(result.log, "RUN pytest --cov=app"), "no pytest step in the test target"
+
+
+# --- the runner -----------------------------------------------------------------------------
+
+
+def test_runner_health_and_db(runner: str) -> None:
+    with running(runner, 8000, environment=NO_DATABASE) as (_, url):
+        status, body = wait_http(f"{url}/health", timeout=20)
+        assert status == 200
+        assert json.loads(body) == {"status": "ok"}
+        status, body = wait_http(f"{url}/db", timeout=20)
+        assert status == 503
+        answer = json.loads(body)
+        assert answer["status"] == "unavailable"
+        assert answer["error"] == "OperationalError"
+        assert "secret" not in body.decode()
+
+
+def test_runner_db_without_database_url(runner: str) -> None:
+    """No DATABASE_URL: the default host `db` does not resolve, still a 503 within the timeout."""
+    with running(runner, 8000) as (_, url):
+        wait_http(f"{url}/health", timeout=20)
+        status, body = wait_http(f"{url}/db", timeout=10)
+        assert status == 503 and json.loads(body)["status"] == "unavailable"
+
+
+def test_runner_stops_on_sigterm(runner: str) -> None:
+    with running(runner, 8000, environment=NO_DATABASE) as (container, url):
+        wait_http(f"{url}/health", timeout=20)
+        seconds, exit_code = stop(container, timeout=10)
+    assert exit_code != 137, "gunicorn ignored SIGTERM and was killed"
+    assert seconds < 10
+    print(f"\npython-api runner stopped in {seconds:.2f} s, exit code {exit_code}")
+
+
+def test_runner_is_not_root(runner: str) -> None:
+    user = config_user(runner)
+    assert user and user.split(":")[0] not in ("root", "0")
+    code, output = run_output(runner, "id", "-u")
+    assert code == 0 and output.strip() != "0"
+
+
+@pytest.mark.parametrize("program", ["gcc", "cc", "make", "pytest", "pg_config"])
+def test_runner_has_no_build_or_test_tools(runner: str, program: str) -> None:
+    assert not has_program(runner, program)
+
+
+def test_runner_has_no_tests_or_dev_packages(runner: str) -> None:
+    assert not has_path(runner, "/app/tests")
+    assert not has_path(runner, "/app/requirements-dev.txt")
+    code, _ = run_output(runner, "python", "-c", "import pytest")
+    assert code != 0
+
+
+def test_runner_imports_psycopg2_against_libpq(runner: str) -> None:
+    code, output = run_output(runner, "python", "-c", "import psycopg2; print(psycopg2.__libpq_version__)")
+    assert code == 0, output
+    assert int(output.strip()) > 0
+
+
+# --- builder and dev ------------------------------------------------------------------------
+
+
+def test_builder_has_the_compiler_and_libpq_headers() -> None:
+    tag = build(EXAMPLE, "builder").tag
+    assert has_program(tag, "gcc")
+    assert has_program(tag, "pg_config")
+    assert has_path(tag, "/install/lib/python3.13/site-packages/psycopg2")
+
+
+@pytest.mark.parametrize("program", ["uvicorn", "pytest", "ruff"])
+def test_dev_has_its_tools(program: str) -> None:
+    assert has_program(build(EXAMPLE, "dev").tag, program)
+
+
+def test_dev_runs_uvicorn_with_reload() -> None:
+    tag = build(EXAMPLE, "dev").tag
+    command = client().images.get(tag).attrs["Config"]["Cmd"]
+    assert command[0] == "uvicorn" and "--reload" in command
+    code, output = run_output(tag, "python", "-c", "import psycopg2")
+    assert code == 0, output
+
+
+# --- the trap: `docker build .` skips the test stage ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def broken_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the example with one failing test added."""
+    copy = copy_example(tmp_path_factory.mktemp("trap"))
+    (copy / "tests" / "test_trap.py").write_text(
+        "def test_that_fails():\n    assert 1 + 1 == 3, 'deliberately broken'\n"
+    )
+    return copy
+
+
+def test_failing_test_fails_the_test_target(broken_copy: Path) -> None:
+    with pytest.raises(BuildFailed) as failure:
+        buildx(broken_copy, target="test", tag=tag_for(EXAMPLE, "trap-test"))
+    assert "test_that_fails" in failure.value.output
+    assert "1 failed" in failure.value.output
+
+
+def test_failing_test_does_not_stop_the_runner_build(broken_copy: Path) -> None:
+    """`docker build .` builds the last stage and only what it needs: the tests never run."""
+    result = buildx(broken_copy, tag=tag_for(EXAMPLE, "trap-runner"))  # no --target: runner
+    assert not result.ran("pytest")
+    assert step_states(result.log, "pytest") == []
+    assert config_user(result.tag) == config_user(build(EXAMPLE, "runner").tag)
+
+
+# --- sizes and rebuilds ---------------------------------------------------------------------
+
+
+def test_runner_size_floor(sizes: dict[str, int]) -> None:
+    assert sizes["runner"] <= 160 * MB
+
+
+def test_runner_against_baselines(sizes: dict[str, int]) -> None:
+    assert sizes["Dockerfile.single"] / sizes["runner"] >= 5
+    assert sizes["Dockerfile.single-slim"] / sizes["runner"] >= 2
+
+
+def test_app_change_rebuilds_fast_with_pip_cached(tmp_path: Path, runner: str) -> None:
+    copy = copy_example(tmp_path)
+    tag = tag_for(EXAMPLE, "rebuild")
+    buildx(copy, target="runner", tag=tag)  # warm: the copy's layers are in the cache
+    main = copy / "app" / "main.py"
+    text = main.read_text()
+    line = 'app = FastAPI(title="python-api", version="1.0.0")'
+    assert line in text
+    # A new line every run: BuildKit's cache is keyed on content, so a fixed edit would hit it.
+    main.write_text(text.replace(line, f"{line}  # edit {uuid.uuid4().hex}"))
+    result = buildx(copy, target="runner", tag=tag)
+    print(f"\npython-api rebuild after a one-line app change: {result.seconds:.2f} s")
+    assert step_states(result.log, PIP_INSTALL) == ["CACHED"]
+    assert step_states(result.log, "COPY app/ app/") == ["DONE"]
+    assert result.seconds <= 10
