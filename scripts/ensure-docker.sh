@@ -22,6 +22,7 @@ packages=(docker.io docker-cli docker-buildx)
 
 install_packages() {
   local codename
+  # shellcheck source=/dev/null
   codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
   export DEBIAN_FRONTEND=noninteractive
   if [ "$codename" = trixie ] || [ "$codename" = forky ]; then

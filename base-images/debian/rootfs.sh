@@ -32,6 +32,8 @@ APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/a
 Dir::Cache::pkgcache "";
 Dir::Cache::srcpkgcache "";'
 
+# The hooks run in mmdebstrap's shell with the rootfs path as $1: single quotes are meant.
+# shellcheck disable=SC2016
 mmdebstrap --quiet --variant=minbase --format=tar \
   "${dpkg_opts[@]}" \
   --aptopt='Acquire::Languages "none"' \
