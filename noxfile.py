@@ -27,8 +27,8 @@ def install(session: nox.Session, *groups: str) -> None:
 
 def build_site(session: nox.Session) -> None:
     # Korean first: its build empties site/, the English one writes into site/en/.
-    session.run("mkdocs", "build", "--strict", "-q", "-f", "mkdocs.yml")
-    session.run("mkdocs", "build", "--strict", "-q", "-f", "mkdocs.en.yml")
+    session.run("mkdocs", "build", "--strict", "-f", "mkdocs.yml")
+    session.run("mkdocs", "build", "--strict", "-f", "mkdocs.en.yml")
 
 
 @nox.session(python=PYTHON)

@@ -1,5 +1,5 @@
 """The site as built: strict in both languages, the same pages and structure in both, links
-and anchors intact."""
+and anchors intact (anchors through MkDocs' own validation, links through LinkChecker)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from harness.dockerfiles import REPO
-from harness.site import DOCS, build, structure
+from harness.site import DOCS, build, serve, structure
 
 KO = sorted(p.relative_to(DOCS / "ko") for p in (DOCS / "ko").rglob("*.md"))
 EN = sorted(p.relative_to(DOCS / "en") for p in (DOCS / "en").rglob("*.md"))
@@ -56,10 +57,47 @@ def test_no_page_loads_anything_from_another_host(site):
             assert marker not in text, f"{html.relative_to(site)} loads from {marker}"
 
 
-def test_internal_links_and_anchors_resolve(site):
+def check_links(root: Path) -> subprocess.CompletedProcess:
+    """LinkChecker over HTTP: run as root it drops to `nobody`, who cannot read pytest's
+    private temporary folders, so it gets the site from a loopback server instead."""
     config = REPO / "tests" / "linkcheckerrc"
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "linkchecker"), "--config", str(config), "--no-status",
-         str(site / "index.html"), str(site / "en" / "index.html")],
-        capture_output=True, text=True, timeout=600)
+    with serve(root) as url:
+        return subprocess.run(
+            [str(Path(sys.executable).parent / "linkchecker"), "--config", str(config),
+             "--no-status", f"{url}/", f"{url}/en/"],
+            capture_output=True, text=True, timeout=600)
+
+
+def test_internal_links_resolve(site):
+    result = check_links(site)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "0 errors found" in result.stdout, result.stdout[-2000:]
+
+
+def test_the_link_check_catches_a_missing_page(tmp_path):
+    """The check above must be able to fail: a page linking to one that does not exist."""
+    (tmp_path / "index.html").write_text('<a href="other.html">x</a><a href="missing.html">y</a>')
+    (tmp_path / "other.html").write_text("<h1>other</h1>")
+    result = check_links(tmp_path)
+    assert result.returncode != 0
+    assert "missing.html" in result.stdout and "404" in result.stdout, result.stdout
+
+
+def test_the_strict_build_catches_a_broken_anchor(tmp_path):
+    """Anchors are MkDocs' job (see tests/linkcheckerrc): the site's own `validation`
+    settings, applied to a two-page fixture whose link names a heading that is not there."""
+    class _Loader(yaml.SafeLoader):
+        pass
+    _Loader.add_multi_constructor("", lambda loader, suffix, node: None)
+    validation = yaml.load((REPO / "mkdocs.yml").read_text(), Loader=_Loader)["validation"]
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "index.md").write_text("# Home\n\n[there](other.md#nowhere)\n")
+    (docs / "other.md").write_text("# Other\n\n## Somewhere\n")
+    config = tmp_path / "mkdocs.yml"
+    config.write_text(yaml.safe_dump({"site_name": "fixture", "validation": validation}))
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict",
+                             "-f", str(config), "-d", str(tmp_path / "site")],
+                            capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "nowhere" in result.stderr, result.stderr
