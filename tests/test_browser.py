@@ -105,3 +105,12 @@ def test_korean_text_breaks_between_words_and_diagrams_render(page, base_url):
     assert page.locator("div.mermaid").first.bounding_box()["height"] > 100
     page.screenshot(path=str(ARTIFACTS / "python-ko.png"), full_page=True)
     assert page.errors == []
+
+
+def test_a_request_to_another_host_is_caught(page):
+    """The page fixture's guard must be able to fail: a page that loads one image from
+    elsewhere (the host cannot resolve, so nothing leaves the machine)."""
+    page.set_content('<img src="http://assets.example.invalid/logo.png">')
+    page.wait_for_timeout(500)
+    assert any("request to another host: http://assets.example.invalid/logo.png" in error
+               for error in page.errors), page.errors
