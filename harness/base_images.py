@@ -10,6 +10,7 @@ carry labels saying so, with their sources and checksums, so measurements can te
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import re
@@ -19,7 +20,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.dockerfiles import REPO, example_dockerfiles, external_images
+from harness.dockerfiles import REPO, TEMP_PREFIX, example_dockerfiles, external_images
 
 RECIPES_DIR = REPO / "base-images"
 CERTS = Path("/usr/local/share/ca-certificates")
@@ -123,15 +124,22 @@ def pinned_sources(dockerfile: Path) -> str:
     return " ".join(f"{url}#{checksum}" for checksum, url in pairs)
 
 
+@contextlib.contextmanager
+def certs_context():
+    """A folder for `--build-context certs=...`: the local CA certificates (those of an HTTPS
+    proxy, where one is in the way), and nothing else; empty where there are none."""
+    with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX) as certs:
+        for crt in sorted(CERTS.glob("*.crt")):
+            Path(certs, crt.name).write_bytes(crt.read_bytes())
+        yield certs
+
+
 def build_dockerfile(image: str, recipe: Recipe) -> None:
     context = RECIPES_DIR / recipe.context
     labels = common_labels(image, recipe)
     labels[f"{LABEL}.sources"] = pinned_sources(context / "Dockerfile")
     labels[f"{LABEL}.extra-ca"] = "true" if any(CERTS.glob("*.crt")) else "false"
-    with tempfile.TemporaryDirectory() as certs:
-        # Only the proxy's CA files go in, so an empty folder stands in where there are none.
-        for crt in sorted(CERTS.glob("*.crt")):
-            Path(certs, crt.name).write_bytes(crt.read_bytes())
+    with certs_context() as certs:
         cmd = ["docker", "buildx", "build", "--load", "--progress=plain",
                "--build-context", f"certs={certs}", "--target", recipe.target, "-t", image]
         for key, value in labels.items():
@@ -141,7 +149,7 @@ def build_dockerfile(image: str, recipe: Recipe) -> None:
 
 def build_rootfs(image: str, recipe: Recipe) -> None:
     suite = image.split(":")[1].removesuffix("-slim")
-    with tempfile.TemporaryDirectory(dir="/var/tmp") as tmp:
+    with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX, dir="/var/tmp") as tmp:
         tarball = Path(tmp, "rootfs.tar")
         ensure_mmdebstrap()
         run("bash", str(RECIPES_DIR / "debian" / "rootfs.sh"), suite, recipe.target, str(tarball))

@@ -11,9 +11,13 @@
     <!-- claim: history secrets:leaky contains s3cr3t -->
     <!-- claim: build examples/python-api target=runner skips test -->
     <!-- claim: build examples/python-api target=test runs builder test -->
+    <!-- claim: readonly python-api:runner 8000 /health -->
+    <!-- claim: readonly nextjs-standalone:runner 3000 /api/health tmpfs=/app/.next/cache -->
 
 A word without a slash after absent/present is a program looked up on PATH; a word with one
 is a path. Each check returns None when the claim holds, or the measured value that broke it.
+`readonly` starts the image as `docker run --read-only --cap-drop=ALL
+--security-opt=no-new-privileges` (plus a tmpfs for each tmpfs=DIR) and wants HTTP 200 on PATH.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from __future__ import annotations
 import operator
 import re
 import shlex
+import time
 
 import docker.errors
 
@@ -138,21 +143,93 @@ def check_build(context: str, *words: str) -> str | None:
     return f"stages in the build: {sorted(ran)}; ran {extra}" if extra else None
 
 
+# What `docker run --read-only --cap-drop=ALL --security-opt=no-new-privileges` passes to the API.
+HARDENED = images.HARDENED
+
+
+def check_readonly(image: str, port: str, path: str, *mounts: str) -> str | None:
+    """The runner policy: a numeric non-root USER, an application directory (WorkingDir) that
+    user cannot write to, and HTTP 200 on PATH within 20 s under HARDENED with a tmpfs only on
+    the directories named (tmpfs=DIR)."""
+    if not port.isdigit() or not path.startswith("/") or \
+            not all(m.startswith("tmpfs=/") for m in mounts):
+        raise ClaimError("readonly takes a port number, a path that starts with / and tmpfs=/DIR words")
+    config = images.client().images.get(image).attrs["Config"]
+    user = config.get("User") or ""
+    numeric = re.fullmatch(r"(\d+)(?::(\d+))?", user)
+    if not numeric or int(numeric.group(1)) == 0:
+        return f"USER is {user or 'unset (root)'!r}, not a numeric non-root UID"
+    workdir = config.get("WorkingDir") or "/"
+    probe = ('[ "$1" = / ] || find "$1" -xdev -writable -print 2>/dev/null | head -n 3; '
+             'touch "$1/.readonly-probe" 2>/dev/null && echo "created $1/.readonly-probe"; true')
+    code, output = images.run_output(image, "sh", "-c", probe, "probe", workdir, entrypoint="")
+    if code != 0 or output.strip():
+        return f"uid {numeric.group(1)} can write in {workdir}: {' '.join(output.split())}"
+    tmpfs = {mount.split("=", 1)[1]: "" for mount in mounts}
+    try:
+        with images.running(image, int(port), tmpfs=tmpfs, **HARDENED) as (container, url):
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    status, _ = images.wait_http(url + path, timeout=1)
+                    break
+                except AssertionError:
+                    container.reload()
+                    if container.status == "exited" or time.monotonic() > deadline:
+                        logs = container.logs().decode(errors="replace").strip()
+                        return (f"no answer on {path} under --read-only (container "
+                                f"{container.status}): {logs[-300:]}")
+    except images.ContainerExited as error:
+        return f"exited at start under --read-only: {error}"
+    return None if status == 200 else f"HTTP {status} on {path} under --read-only"
+
+
 CHECKS = {
     "size": check_size, "ratio": check_ratio, "user": check_user, "absent": check_absent,
     "present": check_present, "label": check_label, "layers": check_layers,
     "packages": check_packages, "history": check_history, "build": check_build,
+    "readonly": check_readonly,
 }
+
+
+USAGE = {
+    "size": "size IMAGE < 160MB", "ratio": "ratio IMAGE_A / IMAGE_B >= 5",
+    "user": "user IMAGE not root | user IMAGE is NAME", "absent": "absent IMAGE PROGRAM|/PATH ...",
+    "present": "present IMAGE PROGRAM|/PATH ...", "label": "label IMAGE KEY=VALUE",
+    "layers": "layers IMAGE <= 12", "packages": "packages IMAGE <= 110",
+    "history": "history IMAGE contains|lacks TEXT", "build": "build DIR [target=T] runs|skips STAGE ...",
+    "readonly": "readonly IMAGE PORT /PATH [tmpfs=/DIR ...]",
+}
+
+
+def usage(kind: str) -> str:
+    return f"write `{USAGE[kind]}`" if kind in USAGE else f"see harness/claims.py for `{kind}`"
+
+
+def images_named(claim: str) -> list[str]:
+    """The images a claim inspects (a build claim names a folder, not an image)."""
+    words = shlex.split(claim)
+    if not words or words[0] not in CHECKS:
+        return []
+    if words[0] == "build":
+        return []
+    if words[0] == "ratio":
+        return [w for w in (words[1:2] + words[3:4]) if w]
+    return words[1:2]
 
 
 def check(claim: str) -> str | None:
     """Check one claim; return None when it holds, or what was measured instead."""
     words = shlex.split(claim)
     if not words or words[0] not in CHECKS:
-        raise ClaimError(f"unknown claim {claim!r}; kinds: {', '.join(CHECKS)}")
+        kind = words[0] if words else ""
+        raise ClaimError(f"unknown claim kind `{kind}`; the kinds are: "
+                         + "; ".join(f"`{USAGE.get(k, k)}`" for k in CHECKS))
     try:
         return CHECKS[words[0]](*words[1:])
     except docker.errors.ImageNotFound as error:
         return f"no image {error.explanation or error}".replace("No such image: ", "")
-    except TypeError as error:
-        raise ClaimError(f"claim {claim!r}: wrong arguments ({error})") from None
+    except TypeError:
+        raise ClaimError(f"wrong arguments for `{words[0]}`; {usage(words[0])}") from None
+    except ClaimError as error:
+        raise ClaimError(f"{error}; {usage(words[0])}") from None

@@ -1,38 +1,63 @@
-"""Remove what the harness and the pages made: their containers and images.
+"""Remove what the harness and the pages made: containers, images, build cache, temporary files.
 
     python -m harness.clean      (nox -s clean)
+    python -m harness.clean --containers   only the containers (the test session starts with this)
 
 Images are found by the harness label (`guide/...` tags) or by a repository named after an
-example (`python-api:runner`, the names page commands use). Base images stay.
+example (`python-api:runner`, the names page commands use). Base images stay. BuildKit does not
+record who made a cache entry, so the build cache goes whole (`docker buildx prune --all`).
 """
 
 from __future__ import annotations
 
+import shutil
 import subprocess
+import sys
+import tempfile
+from pathlib import Path
 
-from harness.dockerfiles import EXAMPLES
+from harness.dockerfiles import REPO, TEMP_PREFIX
 from harness.images import BUILT_BY
+from harness.pages import tags_built
+from harness.session import containers, is_ours, lines, ours, remove_containers
 
 
-def lines(*cmd: str) -> list[str]:
-    return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.split()
+def page_tags() -> set[str]:
+    """Every tag a page's console command builds (`docker build -t offline:builtin ...`)."""
+    pages = sorted((REPO / "docs").rglob("*.md")) + sorted(REPO.glob("examples/*/README*.md"))
+    return set().union(*(tags_built(page.read_text()) for page in pages))
 
 
-def main() -> int:
-    examples = {p.name for p in EXAMPLES.iterdir() if p.is_dir()}
-    refs = set(lines("docker", "images", "--format", "{{.Repository}}:{{.Tag}}"))
-    ours = sorted(r for r in refs if r.startswith("guide/") or r.split(":")[0] in examples)
-    ours += lines("docker", "images", "-q", "--filter", f"label={BUILT_BY}=harness")
-    containers = set()
-    for ref in ours:
-        containers.update(lines("docker", "ps", "-aq", "--filter", f"ancestor={ref}"))
-    if containers:
-        subprocess.run(["docker", "rm", "-f", *sorted(containers)], check=True, capture_output=True)
-    if ours:
-        subprocess.run(["docker", "rmi", "-f", *sorted(set(ours))], capture_output=True)
-    print(f"clean: removed {len(containers)} containers and {len(set(ours))} image references")
+def our_images() -> set[str]:
+    refs = lines("docker", "images", "--format", "{{.Repository}}:{{.Tag}}")
+    found = {ref for ref in refs if is_ours(ref)} | (set(refs) & page_tags())
+    return found | set(lines("docker", "images", "-q", "--filter", f"label={BUILT_BY}=harness"))
+
+
+def temporary_folders() -> list[Path]:
+    places = {Path(tempfile.gettempdir()), Path("/var/tmp")}
+    return sorted(p for place in places if place.is_dir() for p in place.glob(f"{TEMP_PREFIX}*"))
+
+
+def main(args: list[str]) -> int:
+    leftovers = ours(containers())
+    remove_containers(leftovers)
+    print(f"clean: removed {len(leftovers)} containers of the guide's images")
+    if args == ["--containers"]:
+        return 0
+    images = sorted(our_images())
+    if images:
+        subprocess.run(["docker", "rmi", "-f", *images], capture_output=True)
+    print(f"clean: removed {len(images)} image references")
+    folders = temporary_folders()
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True) if folder.is_dir() else folder.unlink(missing_ok=True)
+    print(f"clean: removed {len(folders)} temporary files and folders ({TEMP_PREFIX}*)")
+    pruned = subprocess.run(["docker", "buildx", "prune", "--all", "--force"], capture_output=True, text=True)
+    total = pruned.stdout.strip().splitlines()[-1:] or ["nothing"]
+    print(f"clean: build cache pruned ({total[0]})")
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

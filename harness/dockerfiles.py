@@ -14,6 +14,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
+# Temporary files and folders the harness makes start with this, so `nox -s clean` finds them.
+TEMP_PREFIX = "multistage-guide-"
 
 
 @dataclass
@@ -104,4 +106,6 @@ def external_images(path: Path) -> set[str]:
 
 
 def example_dockerfiles() -> list[Path]:
-    return sorted(p for p in EXAMPLES.rglob("Dockerfile*") if "node_modules" not in p.parts)
+    # Dockerfile.docs.dockerignore is the ignore file of Dockerfile.docs, not a Dockerfile.
+    return sorted(p for p in EXAMPLES.rglob("Dockerfile*")
+                  if "node_modules" not in p.parts and p.suffix != ".dockerignore")

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import docker
 
+from harness import transient
 from harness.dockerfiles import EXAMPLES, REPO
 
 BUILT_BY = "dev.multistage-guide.built-by"
@@ -115,15 +116,46 @@ def size(tag: str) -> int:
     return client().images.get(tag).attrs["Size"]
 
 
+def start(tag: str, command: list[str] | None = None, **kwargs):
+    """Create and start a container (detached), surviving only the engine's transient start
+    failure (harness.transient). The caller removes it."""
+    return transient.start(lambda: client().containers.create(tag, command, **kwargs))
+
+
 def run_output(tag: str, *command: str, entrypoint: str | None = "") -> tuple[int, str]:
     """Run a one-off command in the image; return its exit code and output."""
-    container = client().containers.run(tag, list(command), entrypoint=entrypoint or None,
-                                        detach=True, user="")
+    container = start(tag, list(command), entrypoint=entrypoint or None, user="")
     try:
         result = container.wait(timeout=120)
         return result["StatusCode"], container.logs().decode(errors="replace")
     finally:
         container.remove(force=True)
+
+
+# docker run --read-only --cap-drop=ALL --security-opt=no-new-privileges: the runner policy.
+HARDENED = {"read_only": True, "cap_drop": ["ALL"], "security_opt": ["no-new-privileges"]}
+
+
+def hardened_output(tag: str) -> tuple[int, str]:
+    """Run the image's CMD under HARDENED; return its exit code and output."""
+    container = start(tag, **HARDENED)
+    try:
+        return container.wait(timeout=60)["StatusCode"], container.logs().decode(errors="replace")
+    finally:
+        container.remove(force=True)
+
+
+def changeable_by_user(tag: str, path: str) -> str:
+    """What under `path` the image's runtime user could change: files root does not own, or
+    files that user can write. Empty when the policy holds."""
+    container = start(tag, ["find", path, "(", "!", "-user", "root", "-o", "-writable", ")", "-print"])
+    try:
+        code = container.wait(timeout=60)["StatusCode"]
+        output = container.logs().decode(errors="replace")
+    finally:
+        container.remove(force=True)
+    assert code == 0, output
+    return output.strip()
 
 
 def has_program(tag: str, program: str) -> bool:
@@ -140,18 +172,25 @@ def config_user(tag: str) -> str:
     return client().images.get(tag).attrs["Config"].get("User") or ""
 
 
+class ContainerExited(AssertionError):
+    """The container stopped before Docker published its port."""
+
+
 @contextlib.contextmanager
 def running(tag: str, port: int, **kwargs):
     """Start a container with `port` published on 127.0.0.1; yield (container, base_url).
 
     The container is removed when the block ends, on failure too.
     """
-    container = client().containers.run(tag, detach=True,
-                                        ports={f"{port}/tcp": ("127.0.0.1", None)}, **kwargs)
+    container = start(tag, ports={f"{port}/tcp": ("127.0.0.1", None)}, **kwargs)
     try:
         container.reload()
-        host_port = container.attrs["NetworkSettings"]["Ports"][f"{port}/tcp"][0]["HostPort"]
-        yield container, f"http://127.0.0.1:{host_port}"
+        published = (container.attrs["NetworkSettings"]["Ports"] or {}).get(f"{port}/tcp")
+        if not published:
+            logs = container.logs().decode(errors="replace").strip()
+            raise ContainerExited(f"{tag} stopped ({container.status}) before port {port} was "
+                                  f"published: {logs[-300:]}")
+        yield container, f"http://127.0.0.1:{published[0]['HostPort']}"
     finally:
         container.remove(force=True)
 

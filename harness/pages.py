@@ -17,6 +17,7 @@ Containers a page starts are removed when the page ends, on failure too.
 from __future__ import annotations
 
 import doctest
+import functools
 import re
 import shlex
 import shutil
@@ -30,10 +31,12 @@ import pytest
 from sybil import Document, Region, Sybil
 from sybil.parsers.markdown.lexers import DirectiveInHTMLCommentLexer, FencedCodeBlockLexer
 
-from harness import claims, images
-from harness.dockerfiles import REPO
+from harness import claims, images, transient
+from harness.dockerfiles import REPO, TEMP_PREFIX, example_dockerfiles, external_images
 
 DIRECTIVE = re.compile(r"<!--\s*(run|skip|fragment)\b:?\s*(.*?)\s*-->", re.DOTALL)
+FENCED_CONSOLE = re.compile(r"^```(console)\n(.*?)^```", re.MULTILINE | re.DOTALL)
+FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 SNIPPET = re.compile(r'^-{1,}8<-{1,}\s+"([^"]+)"\s*$')
 DEFAULT_TIMEOUT = 900
 CHECKER = doctest.OutputChecker()
@@ -68,7 +71,7 @@ def line_of(document: Document, offset: int) -> int:
     return document.text.count("\n", 0, offset) + 1
 
 
-def parse_console(source: str, first_line: int) -> list[Command]:
+def parse_console(source: str, first_line: int, where: str = "") -> list[Command]:
     commands: list[Command] = []
     lines = source.splitlines()
     index = 0
@@ -77,6 +80,11 @@ def parse_console(source: str, first_line: int) -> list[Command]:
         if not line.startswith("$ "):
             if commands:
                 commands[-1].expected += line + "\n"
+            elif line.strip():
+                raise PageError(
+                    f"{where}: a console block must start with a `$ ` command, and line "
+                    f"{first_line + index} is not one: put `$ ` before the command, or show output "
+                    f"that is not run in a ```text block")
             index += 1
             continue
         text, start = line[2:], index
@@ -88,36 +96,135 @@ def parse_console(source: str, first_line: int) -> list[Command]:
     return commands
 
 
+RUN_HELP = ("write <!-- run: cwd=DIR timeout=SECONDS --> (both optional; DIR relative to the "
+            "repository, SECONDS a whole number)")
+
+
+class PageError(AssertionError):
+    """Bad input on a page: what is wrong, where, and what to write instead."""
+
+
+def run_options(text: str, where: str) -> tuple[Path, int]:
+    """The folder and timeout of a `<!-- run: ... -->` directive, or a PageError saying why not."""
+    cwd, timeout = REPO, DEFAULT_TIMEOUT
+    try:
+        words = shlex.split(text)
+    except ValueError as error:
+        raise PageError(f"{where}: cannot read the run directive ({error}); {RUN_HELP}") from None
+    for word in words:
+        key, equals, value = word.partition("=")
+        if not equals:
+            raise PageError(f"{where}: `{word}` in the run directive has no `=`; {RUN_HELP}")
+        if key == "cwd":
+            cwd = (REPO / value).resolve()
+            if not cwd.is_relative_to(REPO):
+                raise PageError(f"{where}: cwd={value} is outside the repository; {RUN_HELP}")
+            if not cwd.is_dir():
+                raise PageError(f"{where}: cwd={value} is not a folder of the repository; {RUN_HELP}")
+        elif key == "timeout":
+            if not value.isdigit() or int(value) == 0:
+                raise PageError(f"{where}: timeout={value} is not a number of seconds; {RUN_HELP}")
+            timeout = int(value)
+        else:
+            raise PageError(f"{where}: unknown run option `{key}`; {RUN_HELP}")
+    return cwd, timeout
+
+
 def parse_console_blocks(document: Document):
     for lexed in FencedCodeBlockLexer("console")(document):
         source = lexed.lexemes["source"]
         directive = directive_before(document, lexed.start)
-        cwd, timeout, skip = REPO, DEFAULT_TIMEOUT, None
-        if directive and directive[0] == "skip":
-            skip = directive[1] or "no reason given"
-        elif directive and directive[0] == "run":
-            options = dict(word.split("=", 1) for word in shlex.split(directive[1]))
-            cwd = REPO / options.get("cwd", ".")
-            timeout = int(options.get("timeout", DEFAULT_TIMEOUT))
         first_line = line_of(document, lexed.start) + 1
-        block = ConsoleBlock(parse_console(source, first_line), cwd, timeout, skip)
+        where = page_line(document.path, first_line - 1)
+        cwd, timeout, skip = REPO, DEFAULT_TIMEOUT, None
+        try:
+            if error := unclosed_here(document, lexed.start):
+                raise error
+            if directive and directive[0] == "skip":
+                skip = directive[1] or "no reason given"
+            elif directive and directive[0] == "run":
+                cwd, timeout = run_options(directive[1], page_line(document.path, first_line - 2))
+            commands = parse_console(source, first_line, where)
+        except PageError as error:
+            yield Region(lexed.start, lexed.end, error, raise_page_error)
+            continue
+        block = ConsoleBlock(commands, cwd, timeout, skip)
         yield Region(lexed.start, lexed.end, block, evaluate_console)
 
 
+def reported(evaluator):
+    """Sybil shows a returned message as the failure, without a traceback of the harness:
+    the reader of a failing page needs page:line and what happened, not our stack."""
+    @functools.wraps(evaluator)
+    def evaluate(example) -> str | None:
+        try:
+            evaluator(example)
+        except AssertionError as error:
+            return str(error)
+        return None
+    return evaluate
+
+
+@reported
+def raise_page_error(example) -> None:
+    raise example.parsed
+
+
+def unclosed_fence(document: Document) -> tuple[int, PageError] | None:
+    """A fence that is never closed runs to the end of the page and swallows what follows."""
+    opened: tuple[str, int, int] | None = None  # (fence, offset, line)
+    offset = 0
+    for number, line in enumerate(document.text.splitlines(keepends=True), 1):
+        match = FENCE.match(line)
+        if match and opened is None:
+            opened = (match.group(1), offset, number)
+        elif match and opened and line.strip() == match.group(1) \
+                and match.group(1)[0] == opened[0][0] and len(match.group(1)) >= len(opened[0]):
+            opened = None
+        offset += len(line)
+    if opened is None:
+        return None
+    fence, start, number = opened
+    return start, PageError(f"{page_line(document.path, number)}: the code block opened here with {fence} is "
+                            f"never closed; end it with a line of {fence}")
+
+
+def parse_unclosed_fences(document: Document):
+    """Report an unclosed fence on its first line, unless a block parser already claims it."""
+    found = unclosed_fence(document)
+    if found is None:
+        return
+    start, error = found
+    first_line = document.text[start:].split("\n", 1)[0]
+    if any(first_line.rstrip().endswith(lang) for lang in ("console", "dockerfile")):
+        return  # its block parser turns it into this error
+    yield Region(start, start + len(first_line), error, raise_page_error)
+
+
+def unclosed_here(document: Document, start: int) -> PageError | None:
+    found = unclosed_fence(document)
+    return found[1] if found and found[0] == start else None
+
+
+@reported
 def evaluate_console(example) -> None:
     block: ConsoleBlock = example.parsed
     if block.skip:
         pytest.skip(f"{page_line(example.path, example.line)}: {block.skip}")
     if not block.commands:
-        raise AssertionError(f"{page_line(example.path, example.line)}: a console block with no `$ ` command")
+        raise PageError(f"{page_line(example.path, example.line)}: a console block with no `$ ` command; "
+                        f"start each command with `$ `, or use a ```text block for text that is not run")
     for command in block.commands:
         where = page_line(example.path, command.line)
+        before = containers_now()
         try:
-            result = subprocess.run(
+            result = transient.run_command(
                 ["flock", str(images.LOCK), "bash", "-o", "pipefail", "-ec", command.text],
                 cwd=block.cwd, capture_output=True, text=True, timeout=block.timeout)
         except subprocess.TimeoutExpired:
             raise AssertionError(f"{where}: `{command.text}` did not finish in {block.timeout} s") from None
+        finally:  # on Ctrl-C too: the page's teardown removes what the command started
+            example.namespace.setdefault("page_containers", []).extend(started_by(command.text, before))
         output = result.stdout + result.stderr
         if result.returncode != 0:
             raise AssertionError(
@@ -134,9 +241,13 @@ def parse_dockerfile_blocks(document: Document):
         source = str(lexed.lexemes["source"])
         directive = directive_before(document, lexed.start)
         line = line_of(document, lexed.start)
+        if error := unclosed_here(document, lexed.start):
+            yield Region(lexed.start, lexed.end, error, raise_page_error)
+            continue
         yield Region(lexed.start, lexed.end, (source, directive, line), evaluate_dockerfile)
 
 
+@reported
 def evaluate_dockerfile(example) -> None:
     source, directive, line = example.parsed
     where = page_line(example.path, line)
@@ -164,7 +275,7 @@ def check_snippet(spec: str, where: str) -> None:
 
 
 def lint_fragment(source: str, where: str) -> None:
-    with tempfile.NamedTemporaryFile("w", suffix=".Dockerfile") as handle:
+    with tempfile.NamedTemporaryFile("w", prefix=TEMP_PREFIX, suffix=".Dockerfile") as handle:
         handle.write(source)
         handle.flush()
         # A fragment only has to parse: every rule is ignored, syntax errors still fail.
@@ -183,14 +294,38 @@ def hadolint() -> str:
 def parse_claims(document: Document):
     for lexed in DirectiveInHTMLCommentLexer("claim")(document):
         claim = str(lexed.lexemes["arguments"]).strip()
-        yield Region(lexed.start, lexed.end, (claim, line_of(document, lexed.start)), evaluate_claim)
+        built = tags_built(document.text[:lexed.start])
+        yield Region(lexed.start, lexed.end, (claim, line_of(document, lexed.start), built), evaluate_claim)
 
 
+def tags_built(text: str) -> set[str]:
+    """Images that console commands in `text` build: `docker build ... -t NAME`."""
+    commands = "\n".join(source for _, source in FENCED_CONSOLE.findall(text))
+    return set(re.findall(r"(?:^|\s)(?:-t|--tag)[ =](\S+)", commands))
+
+
+@reported
 def evaluate_claim(example) -> None:
-    claim, line = example.parsed
-    measured = claims.check(claim)
+    claim, line, built = example.parsed
+    where = page_line(example.path, line)
+    try:
+        unbuilt = [image for image in claims.images_named(claim)
+                   if image not in built and image not in base_images()]
+        if unbuilt:
+            raise claims.ClaimError(
+                f"it names {', '.join(unbuilt)}, which no command above it on this page builds; "
+                f"build it in a console block before the claim (`$ docker build -t {unbuilt[0]} ...`)")
+        measured = claims.check(claim)
+    except claims.ClaimError as error:
+        raise PageError(f"{where}: claim `{claim}`: {error}") from None
     if measured is not None:
-        raise AssertionError(f"{page_line(example.path, line)}: claim `{claim}` is false: {measured}")
+        raise AssertionError(f"{where}: claim `{claim}` is false: {measured}")
+
+
+@functools.cache
+def base_images() -> frozenset[str]:
+    """Images the examples start FROM: claims may name them without building them."""
+    return frozenset(image for dockerfile in example_dockerfiles() for image in external_images(dockerfile))
 
 
 def page_line(path: str, line: int) -> str:
@@ -209,28 +344,32 @@ def containers_now() -> set[str]:
     return set(result.stdout.split())
 
 
-def setup(namespace: dict) -> None:
-    namespace["containers_before"] = containers_now()
+def started_by(command: str, before: set[str]) -> list[str]:
+    """The containers that appeared while `command` ran and run an image it names: those the
+    command started, not those another process on the same engine started meanwhile."""
+    new = containers_now() - before
+    if not new:
+        return []
+    result = subprocess.run(["docker", "inspect", "-f", "{{.Id}} {{.Config.Image}}", *new],
+                            capture_output=True, text=True)
+    pairs = [line.split() for line in result.stdout.splitlines()]
+    return [pair[0] for pair in pairs if len(pair) == 2 and pair[1] in command]
 
 
 def teardown(namespace: dict) -> None:
-    """Remove the containers this page started. Test modules' containers run `guide/...`
-    images and remove themselves; leaving those alone keeps a concurrent test run intact."""
-    started = containers_now() - namespace.get("containers_before", set())
-    if not started:
-        return
-    result = subprocess.run(["docker", "inspect", "-f", "{{.Id}} {{.Config.Image}}", *started],
-                            capture_output=True, text=True)
-    page_made = [line.split()[0] for line in result.stdout.splitlines()
-                 if len(line.split()) == 2 and not line.split()[1].startswith("guide/")]
-    if page_made:
-        subprocess.run(["docker", "rm", "-f", *page_made], capture_output=True)
+    """Remove the containers this page's commands started (left running, or stopped but not
+    removed), when the page ends, fails or is interrupted."""
+    started = namespace.pop("page_containers", [])
+    if started:
+        subprocess.run(["docker", "rm", "-f", *started], capture_output=True)
 
 
 def make_sybil(path: str, pattern: str = "**/*.md") -> Sybil:
     return Sybil(
-        parsers=[parse_console_blocks, parse_dockerfile_blocks, parse_claims],
-        path=path, pattern=pattern, setup=setup, teardown=teardown, name="pages")
+        parsers=[parse_console_blocks, parse_dockerfile_blocks, parse_claims, parse_unclosed_fences],
+        path=path, pattern=pattern, teardown=teardown, name="pages")
 
 
 SYBIL = make_sybil(str(REPO / "docs"))
+# The examples' READMEs are copy-paste material too: their commands run like a page's.
+READMES = make_sybil(str(REPO / "examples"), "*/README*.md")

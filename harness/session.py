@@ -6,6 +6,8 @@ import subprocess
 
 import pytest
 
+from harness.dockerfiles import EXAMPLES
+
 
 def require_engine() -> None:
     """Stop the whole run, loudly, when no Docker engine answers: nothing here is verifiable."""
@@ -16,10 +18,12 @@ def require_engine() -> None:
                     f"or start Docker.\n{result.stderr.strip()}", returncode=3)
 
 
+def lines(*cmd: str) -> list[str]:
+    return subprocess.run(cmd, capture_output=True, text=True).stdout.split()
+
+
 def dangling_images() -> set[str]:
-    result = subprocess.run(["docker", "images", "-q", "--no-trunc", "-f", "dangling=true"],
-                            capture_output=True, text=True)
-    return set(result.stdout.split())
+    return set(lines("docker", "images", "-q", "--no-trunc", "-f", "dangling=true"))
 
 
 def remove_new_dangling(before: set[str]) -> None:
@@ -27,3 +31,29 @@ def remove_new_dangling(before: set[str]) -> None:
     added = dangling_images() - before
     if added:
         subprocess.run(["docker", "rmi", *added], capture_output=True)
+
+
+def containers() -> set[str]:
+    return set(lines("docker", "ps", "-aq", "--no-trunc"))
+
+
+def is_ours(image: str) -> bool:
+    """An image the harness or a page builds: `guide/...`, or a repository named after an
+    example (`python-api:runner`, the names page commands use)."""
+    repository = image.rsplit(":", 1)[0] if "/" not in image.rsplit(":", 1)[-1] else image
+    return repository.startswith("guide/") or repository in {p.name for p in EXAMPLES.iterdir()}
+
+
+def ours(ids: set[str]) -> list[str]:
+    """Those of the containers `ids` that run one of the guide's images."""
+    if not ids:
+        return []
+    result = subprocess.run(["docker", "inspect", "-f", "{{.Id}} {{.Config.Image}}", *ids],
+                            capture_output=True, text=True)
+    pairs = [line.split() for line in result.stdout.splitlines()]
+    return [pair[0] for pair in pairs if len(pair) == 2 and is_ours(pair[1])]
+
+
+def remove_containers(ids: list[str]) -> None:
+    if ids:
+        subprocess.run(["docker", "rm", "-f", *ids], capture_output=True)

@@ -35,7 +35,7 @@ def failure(name: str) -> str:
 
 @pytest.fixture(scope="module")
 def fixture_images():
-    for target in ("builder", "runner"):
+    for target in ("builder", "runner", "server", "server-writable"):
         images.buildx(FIXTURES / "tiny", target=target, tag=f"guide/fixture:{target}")
 
 
@@ -93,6 +93,11 @@ def test_true_claims_hold(fixture_images):
     ("build tests/fixtures/tiny target=runner runs test", "missing ['test']"),
     ("build tests/fixtures/tiny target=test skips builder", "ran ['builder']"),
     ("size guide/fixture:missing < 1MB", "no image guide/fixture:missing"),
+    # The server writes /tmp/started at start: under --read-only without a tmpfs it stops.
+    ("readonly guide/fixture:server 8080 /", "Read-only file system"),
+    ("readonly guide/fixture:server-writable 8080 / tmpfs=/tmp", "uid 10001 can write in /app"),
+    ("readonly guide/fixture:runner 8080 /", "USER is 'app', not a numeric non-root UID"),
+    ("readonly guide/fixture:builder 8080 /", "USER is 'unset (root)'"),
 ])
 def test_false_claims_report_what_was_measured(fixture_images, claim, measured):
     result = claims.check(claim)
@@ -108,11 +113,60 @@ def test_a_false_claim_on_a_page_names_page_line(fixture_images, tmp_path):
     with pytest.raises(AssertionError) as raised:
         for example in sybil.parse(broken).examples():
             example.evaluate()
-    assert f"{broken}:3: claim `size guide/fixture:runner < 2MB` is false: measured" in str(raised.value)
+    assert f"{broken}:9: claim `size guide/fixture:runner < 2MB` is false: measured" in str(raised.value)
 
 
 @pytest.mark.parametrize("claim", ["weight guide/fixture:runner < 1MB", "size guide/fixture:runner",
-                                   "ratio a b >= 1", "build tests/fixtures/tiny flies"])
+                                   "ratio a b >= 1", "build tests/fixtures/tiny flies",
+                                   "readonly guide/fixture:server http /",
+                                   "readonly guide/fixture:server 8080 / cache=/tmp"])
 def test_malformed_claims_are_errors(claim):
     with pytest.raises(claims.ClaimError):
         claims.check(claim)
+
+
+@pytest.mark.parametrize(("page", "expected"), [
+    ("bad/run_no_equals.md", "bad/run_no_equals.md:3: `cwd` in the run directive has no `=`; "
+                             "write <!-- run: cwd=DIR timeout=SECONDS -->"),
+    ("bad/run_timeout.md", "bad/run_timeout.md:3: timeout=soon is not a number of seconds; write"),
+    ("bad/run_outside.md", "bad/run_outside.md:3: cwd=../../../.. is outside the repository; write"),
+    ("bad/run_option.md", "bad/run_option.md:3: unknown run option `retries`; write"),
+    ("bad/claim_kind.md", "bad/claim_kind.md:3: claim `weight guide/fixture:runner < 1MB`: unknown claim "
+                          "kind `weight`; the kinds are: `size IMAGE < 160MB`;"),
+    ("bad/claim_unbuilt.md", "bad/claim_unbuilt.md:3: claim `size never-built:runner < 1MB`: it names "
+                             "never-built:runner, which no command above it on this page builds; build it"),
+    ("bad/claim_arguments.md", "bad/claim_arguments.md:7: claim `size guide/fixture:runner`: wrong arguments "
+                               "for `size`; write `size IMAGE < 160MB`"),
+    ("bad/unclosed_fence.md", "bad/unclosed_fence.md:5: the code block opened here with ``` is never closed; "
+                              "end it with a line of ```"),
+    ("bad/console_no_dollar.md", "bad/console_no_dollar.md:3: a console block must start with a "
+                                 "`$ ` command, and line 4 is not one: put `$ ` before the command"),
+])
+def test_bad_page_input_names_page_line_and_what_to_write(page, expected):
+    message = failure(page)
+    assert expected in message, message
+    assert "Traceback" not in message and 'File "' not in message
+
+
+def test_a_bad_page_fails_in_pytest_without_a_traceback(tmp_path):
+    """Through pytest itself, as a reader runs it: the report is page:line and advice only."""
+    import subprocess
+    import sys
+
+    (tmp_path / "conftest.py").write_text(
+        "from harness.pages import make_sybil\n"
+        f"pytest_collect_file = make_sybil({str(tmp_path)!r}).pytest()\n")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "page.md").write_text((PAGES / "bad" / "run_option.md").read_text())
+    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
+                             "-c", "/dev/null", "--rootdir", str(tmp_path), "--confcutdir", str(tmp_path),
+                             str(tmp_path)],
+                            capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 1, result.stdout
+    assert "docs/page.md:3: unknown run option `retries`" in result.stdout
+    assert "Traceback" not in result.stdout and "harness/pages.py" not in result.stdout, result.stdout
+
+
+def test_readonly_holds_only_with_the_tmpfs_the_server_writes_to(fixture_images):
+    assert claims.check("readonly guide/fixture:server 8080 / tmpfs=/tmp") is None
+    assert "Read-only file system" in claims.check("readonly guide/fixture:server 8080 / tmpfs=/var/tmp")

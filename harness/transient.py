@@ -1,0 +1,81 @@
+"""Survive the engine's transient container-start failure, and never hide anything else.
+
+runc 1.1 (Debian trixie's) now and then fails to start a container with
+
+    OCI runtime create failed: ... waiting for init preliminary setup: read init-p:
+    connection reset by peer: unknown
+
+The same start a moment later succeeds. That one error, and only that one, is retried a
+bounded number of times, for container starts through the Docker SDK (`start`) and for page
+commands whose output shows it (`run_command`). Each retry warns with the test and the error,
+and the test session's summary counts them (`harness.plugin`).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import warnings
+from collections.abc import Callable
+
+import docker.errors
+
+# The only failure treated as transient: runc's init process vanished before its setup.
+SIGNATURE = "read init-p: connection reset by peer"
+ATTEMPTS = 3
+
+# (test, error) of every retry in this process, for the session summary.
+RETRIES: list[tuple[str, str]] = []
+# Every container this process started, so the session can remove any left behind by an interrupt.
+STARTED: set[str] = set()
+
+
+class TransientEngineWarning(UserWarning):
+    """A container start failed with the engine's transient error and was tried again."""
+
+
+def is_transient(text: str) -> bool:
+    return SIGNATURE in text
+
+
+def current_test() -> str:
+    # pytest sets this for the test being run: "tests/test_x.py::test_y (call)".
+    return os.environ.get("PYTEST_CURRENT_TEST", "outside a test").removesuffix(" (call)")
+
+
+def record(error: str) -> None:
+    line = next((part for part in error.splitlines() if SIGNATURE in part), error).strip()
+    test = current_test()
+    RETRIES.append((test, line))
+    warnings.warn(f"{test}: retrying after the engine's transient error: {line}",
+                  TransientEngineWarning, stacklevel=3)
+
+
+def start(create: Callable[[], object]):
+    """Create a container with `create()` and start it, retrying only the transient error.
+
+    A container whose start failed is removed before the next try, so nothing is left behind.
+    """
+    for attempt in range(1, ATTEMPTS + 1):
+        container = create()
+        STARTED.add(container.id)
+        try:
+            container.start()
+            return container
+        except docker.errors.APIError as error:
+            container.remove(force=True)
+            if not is_transient(str(error)) or attempt == ATTEMPTS:
+                raise
+            record(str(error))
+    raise AssertionError("unreachable")
+
+
+def run_command(args: list[str], **kwargs) -> subprocess.CompletedProcess:
+    """subprocess.run, run again when it failed with the transient error in its output."""
+    for attempt in range(1, ATTEMPTS + 1):
+        result = subprocess.run(args, **kwargs)
+        output = (result.stdout or "") + (result.stderr or "")
+        if result.returncode == 0 or not is_transient(output) or attempt == ATTEMPTS:
+            return result
+        record(output)
+    raise AssertionError("unreachable")

@@ -1,0 +1,40 @@
+"""`nox -s clean` finds everything the harness and the pages made, and nothing else.
+
+The real removal of images and the build cache would throw away what the rest of the run
+needs, so those are checked as what clean selects; containers and temporary folders are
+removed for real."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from harness import clean, images
+from harness.dockerfiles import REPO, TEMP_PREFIX
+
+
+def test_clean_selects_the_guides_images_and_the_pages_tags_but_no_base_image():
+    images.buildx(REPO / "tests" / "fixtures" / "tiny", target="builder", tag="guide/clean-probe:builder")
+    selected = clean.our_images()
+    assert "guide/clean-probe:builder" in selected
+    assert {"python-api:runner", "offline:builtin"} <= clean.page_tags()
+    assert not {"debian:trixie-slim", "python:3.13-slim", "node:24-slim"} & selected
+
+
+def test_clean_removes_leftover_containers_and_temporary_folders(tmp_path):
+    leftover = images.start("guide/clean-probe:builder", ["sleep", "600"])
+    unrelated = images.start("debian:trixie-slim", ["sleep", "600"])
+    folder = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}clean-probe-"))
+    try:
+        assert folder in clean.temporary_folders()
+        result = subprocess.run([sys.executable, "-m", "harness.clean", "--containers"], cwd=REPO,
+                                capture_output=True, text=True, check=True)
+        assert "removed" in result.stdout
+        running = {c.id for c in images.client().containers.list(all=True)}
+        assert leftover.id not in running, "a container of the guide's image was left"
+        assert unrelated.id in running, "clean removed a container that is not the guide's"
+    finally:
+        unrelated.remove(force=True)
+        folder.rmdir()
