@@ -1,12 +1,17 @@
 """Sessions of the verified guide to Docker multi-stage builds.
 
-    nox -s serve        the Korean site, live (nox -s serve -- en for the English one)
+    nox -s serve        both languages, live: Korean at the root, English under /en/
     nox -s docs         strict build of both languages into site/
     nox -s test         the whole verification (engine, base images, examples, pages, site)
     nox -s lint         ruff, shellcheck, hadolint, actionlint
     nox -s base-images  make sure every FROM image of examples/ exists (pull or stand-in)
     nox -s measure      build every example target and write data/measurements.json
-    nox -s clean        remove the images and containers the harness made
+    nox -s clean        remove the containers, images, build cache and temporary files it made
+    nox -s soak -- N    run the whole suite N times and report what ever failed
+    nox -s lock         regenerate requirements/*.txt (hash-pinned) from pyproject.toml
+
+Every session runs on the Python that runs nox. Dependencies come from requirements/*.txt,
+pinned with hashes.
 """
 
 from __future__ import annotations
@@ -17,12 +22,11 @@ nox.options.default_venv_backend = "venv"
 nox.options.reuse_venv = "yes"
 nox.options.sessions = ["lint", "test"]
 
-PYPROJECT = nox.project.load_toml("pyproject.toml")
-PYTHON = "3.11"
+LOCKED_GROUPS = ("docs", "test", "lint")
 
 
-def install(session: nox.Session, *groups: str) -> None:
-    session.install(*nox.project.dependency_groups(PYPROJECT, *groups))
+def install(session: nox.Session, group: str) -> None:
+    session.install("--require-hashes", "-r", f"requirements/{group}.txt")
 
 
 def build_site(session: nox.Session) -> None:
@@ -31,15 +35,14 @@ def build_site(session: nox.Session) -> None:
     session.run("mkdocs", "build", "--strict", "-f", "mkdocs.en.yml")
 
 
-@nox.session(python=PYTHON)
+@nox.session
 def serve(session: nox.Session) -> None:
     install(session, "docs")
-    config = "mkdocs.en.yml" if "en" in session.posargs else "mkdocs.yml"
-    port = "8001" if config == "mkdocs.en.yml" else "8000"
-    session.run("mkdocs", "serve", "-f", config, "-a", f"127.0.0.1:{port}")
+    # Both languages from one address: Korean at the root, English under /en/.
+    session.run("python", "-m", "harness.serve", *session.posargs)
 
 
-@nox.session(python=PYTHON)
+@nox.session
 def docs(session: nox.Session) -> None:
     install(session, "docs")
     build_site(session)
@@ -50,30 +53,55 @@ def engine_and_base_images(session: nox.Session) -> None:
     session.run("python", "-m", "harness.base_images")
 
 
-@nox.session(name="base-images", python=PYTHON)
+def ready_to_test(session: nox.Session) -> None:
+    install(session, "test")
+    engine_and_base_images(session)
+    session.run("bash", "scripts/ensure-browser.sh", external=True)
+    # A run that was interrupted or killed may have left containers with fixed names behind.
+    session.run("python", "-m", "harness.clean", "--containers")
+
+
+@nox.session(name="base-images")
 def base_images(session: nox.Session) -> None:
     install(session, "test")
     session.run("bash", "scripts/ensure-docker.sh", external=True)
     session.run("python", "-m", "harness.base_images", *session.posargs)
 
 
-@nox.session(python=PYTHON)
+@nox.session
 def test(session: nox.Session) -> None:
-    install(session, "test")
-    engine_and_base_images(session)
-    session.run("bash", "scripts/ensure-browser.sh", external=True)
+    ready_to_test(session)
     # The site is built (strictly, both languages) by tests/test_site.py and test_browser.py.
     session.run("pytest", *(session.posargs or []))
 
 
-@nox.session(python=PYTHON)
+@nox.session
+def soak(session: nox.Session) -> None:
+    """nox -s soak -- N [PYTEST ARGS]: the whole suite N times on this checkout."""
+    ready_to_test(session)
+    session.run("python", "-m", "harness.soak", *(session.posargs or ["5"]))
+
+
+@nox.session
+def lock(session: nox.Session) -> None:
+    """Resolve each dependency group of pyproject.toml, for every supported Python, with hashes."""
+    session.install("uv==0.13.9")
+    common = ["--quiet", "--universal", "--python-version", "3.11.5", "--generate-hashes",
+              "--custom-compile-command", "nox -s lock"]
+    for group in LOCKED_GROUPS:
+        session.run("uv", "pip", "compile", *common, "--group", f"pyproject.toml:{group}",
+                    "-o", f"requirements/{group}.txt")
+    session.run("uv", "pip", "compile", *common, "requirements/nox.in", "-o", "requirements/nox.txt")
+
+
+@nox.session
 def measure(session: nox.Session) -> None:
     install(session, "test")
     engine_and_base_images(session)
     session.run("python", "-m", "harness.measure", *session.posargs)
 
 
-@nox.session(python=PYTHON)
+@nox.session
 def lint(session: nox.Session) -> None:
     install(session, "lint")
     session.run("ruff", "check", ".")
@@ -87,7 +115,7 @@ def lint(session: nox.Session) -> None:
     session.run("actionlint")
 
 
-@nox.session(python=PYTHON)
+@nox.session
 def clean(session: nox.Session) -> None:
     install(session, "test")
     session.run("python", "-m", "harness.clean")

@@ -1,67 +1,131 @@
 #!/usr/bin/env bash
 # Make sure a Docker engine with BuildKit (buildx) answers `docker info`.
 # On a machine that already has one (Docker Desktop, a CI runner) this does nothing.
-# Otherwise it installs Debian trixie's engine packages and starts dockerd in the background.
+# Otherwise, on Debian as root, it says what it will change and how to undo it, then installs
+# Debian's engine packages and starts dockerd in the background.
+#
+#   bash scripts/ensure-docker.sh            do it
+#   bash scripts/ensure-docker.sh --plan     only print what it would change
 set -euo pipefail
 
 log() { printf 'ensure-docker: %s\n' "$*" >&2; }
 
+GUIDE="https://docs.docker.com/engine/install/"
+LOG_FILE=/var/log/dockerd.log
+ENGINE=(docker.io docker-cli docker-buildx)
+# runc 1.1 (trixie's) is end of life and was built with a Go release it never supported; it
+# failed about one container start in a few hundred here ("read init-p: connection reset by
+# peer"). Debian testing's runc 1.3 replaces it; nothing else comes from testing.
+RUNC=runc
+TESTING_SOURCE=/etc/apt/sources.list.d/debian-testing-runc.sources
+TESTING_PIN=/etc/apt/preferences.d/debian-testing-runc
+TRIXIE_SOURCE=/etc/apt/sources.list.d/debian-trixie.sources
+TRIXIE_PIN=/etc/apt/preferences.d/debian-trixie-low
+
+plan_only=false
+[ "${1:-}" = "--plan" ] && plan_only=true
+
 engine_answers() { docker info >/dev/null 2>&1; }
 buildx_answers() { docker buildx version >/dev/null 2>&1; }
+engine_installed() { command -v dockerd >/dev/null 2>&1 && [ -x /usr/libexec/docker/cli-plugins/docker-buildx ]; }
+runc_current() { runc --version 2>/dev/null | awk 'NR == 1 { exit !($3 !~ /^1\.1\./) }'; }
 
 if engine_answers && buildx_answers; then
+  $plan_only && log "a Docker engine with buildx answers: nothing to change"
   exit 0
 fi
 
-if [ "$(id -u)" -ne 0 ]; then
-  log "no Docker engine answers and this is not root: start Docker yourself, then run again"
+if ! command -v apt-get >/dev/null 2>&1; then
+  log "no Docker engine answers, and this machine has no apt-get, so this script cannot install one."
+  log "Install Docker Engine or Docker Desktop as its guide says ($GUIDE), start it, and run again."
+  exit 1
+fi
+if [ "$(id -u)" -ne 0 ] && ! $plan_only; then
+  log "no Docker engine answers and this is not root: start Docker yourself"
+  log "(or run this script as root to install Debian's engine; see $GUIDE), then run again"
   exit 1
 fi
 
-packages=(docker.io docker-cli docker-buildx)
+# shellcheck source=/dev/null
+codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-unknown}")
+needs_trixie_source=true
+case "$codename" in
+  trixie | forky | sid) needs_trixie_source=false ;;
+esac
+# A trixie source added before (by hand, or by an earlier version of this script) serves too.
+if grep -rqsw trixie /etc/apt/sources.list /etc/apt/sources.list.d/; then
+  has_trixie_source=true
+else
+  has_trixie_source=false
+fi
 
-install_packages() {
-  local codename
-  # shellcheck source=/dev/null
-  codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
-  export DEBIAN_FRONTEND=noninteractive
-  if [ "$codename" = trixie ] || [ "$codename" = forky ]; then
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
-    return
+plan() {
+  local added=()
+  log "no Docker engine answers. This script will change this machine (Debian $codename):"
+  if ! engine_installed || ! runc_current; then
+    if $needs_trixie_source && ! $has_trixie_source; then
+      log "  - add the apt source $TRIXIE_SOURCE (Debian trixie) and the pin $TRIXIE_PIN,"
+      log "    which keeps every other package of this machine on $codename, except what the"
+      log "    engine needs from trixie: the C library, dpkg and base-files among them"
+      log "    (after that, /etc/os-release names trixie)"
+      added+=("$TRIXIE_SOURCE" "$TRIXIE_PIN")
+    fi
+    if [ ! -f "$TESTING_SOURCE" ]; then
+      log "  - add the apt source $TESTING_SOURCE (Debian testing) and the pin $TESTING_PIN,"
+      log "    which lets only the package $RUNC come from testing"
+      added+=("$TESTING_SOURCE" "$TESTING_PIN")
+    fi
+    log "  - install the packages ${ENGINE[*]} (Debian trixie) and $RUNC (Debian testing),"
+    log "    with what they need (containerd among them)"
   fi
-  # Debian 12 and older: take only these packages (and what they need) from trixie,
-  # with trixie pinned low so nothing else on the machine is upgraded.
-  if [ ! -f /etc/apt/sources.list.d/trixie.sources ]; then
-    cat >/etc/apt/sources.list.d/trixie.sources <<'SRC'
-Types: deb
-URIs: http://deb.debian.org/debian
-Suites: trixie
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-    cat >/etc/apt/preferences.d/trixie-low <<'PIN'
-Package: *
-Pin: release n=trixie
-Pin-Priority: 100
-PIN
-  fi
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends -t trixie "${packages[@]}" >/dev/null
+  log "  - start dockerd in the background as root; its log: $LOG_FILE; its data: /var/lib/docker"
+  log "To undo: pkill dockerd; apt-get purge ${ENGINE[*]} $RUNC containerd;"
+  log "  rm -f ${added[*]} $LOG_FILE; apt-get update;"
+  log "  and, to remove every image and the build cache too: rm -rf /var/lib/docker"
 }
 
-if ! command -v dockerd >/dev/null 2>&1 || ! [ -x /usr/libexec/docker/cli-plugins/docker-buildx ]; then
-  log "installing ${packages[*]} from Debian"
+add_sources() {
+  if $needs_trixie_source && ! $has_trixie_source; then
+    printf '%s\n' "Types: deb" "URIs: http://deb.debian.org/debian" "Suites: trixie" \
+      "Components: main" "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" >"$TRIXIE_SOURCE"
+    printf '%s\n' "Package: *" "Pin: release n=trixie" "Pin-Priority: 100" >"$TRIXIE_PIN"
+  fi
+  if [ ! -f "$TESTING_SOURCE" ]; then
+    printf '%s\n' "Types: deb" "URIs: http://deb.debian.org/debian" "Suites: testing" \
+      "Components: main" "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" >"$TESTING_SOURCE"
+    # Nothing comes from testing unless asked for by name with -t testing.
+    printf '%s\n' "Package: *" "Pin: release a=testing" "Pin-Priority: 50" >"$TESTING_PIN"
+  fi
+}
+
+install_packages() {
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  local from_trixie=()
+  $needs_trixie_source && from_trixie=(-t trixie)
+  apt-get install -y -qq --no-install-recommends "${from_trixie[@]}" "${ENGINE[@]}" >/dev/null
+  apt-get install -y -qq --no-install-recommends -t testing "$RUNC" >/dev/null
+}
+
+plan
+if $plan_only; then
+  exit 0
+fi
+
+if ! engine_installed || ! runc_current; then
+  add_sources
+  log "installing ${ENGINE[*]} and $RUNC from Debian"
   install_packages
+  log "runc: $(runc --version | head -n 1)"
 fi
 
 if ! engine_answers; then
   if pgrep -x dockerd >/dev/null; then
     log "dockerd runs but does not answer yet"
   else
-    log "starting dockerd (log: /var/log/dockerd.log)"
+    log "starting dockerd (log: $LOG_FILE)"
     # setsid: the daemon must outlive the shell (and the test session) that started it.
-    setsid dockerd >/var/log/dockerd.log 2>&1 </dev/null &
+    setsid dockerd >"$LOG_FILE" 2>&1 </dev/null &
   fi
   for _ in $(seq 1 60); do
     engine_answers && break
@@ -70,8 +134,8 @@ if ! engine_answers; then
 fi
 
 if ! engine_answers; then
-  log "the Docker engine did not answer within 60 s; the end of /var/log/dockerd.log:"
-  tail -n 20 /var/log/dockerd.log >&2 || true
+  log "the Docker engine did not answer within 60 s; the end of $LOG_FILE:"
+  tail -n 20 "$LOG_FILE" >&2 || true
   exit 1
 fi
 if ! buildx_answers; then

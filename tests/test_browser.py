@@ -3,7 +3,11 @@ built site served on loopback. Screenshots go to test-artifacts/ (not committed)
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
+import subprocess
+import sys
 from urllib.parse import urlsplit
 
 import pytest
@@ -26,6 +30,27 @@ def base_url(tmp_path_factory):
     build(out)
     with serve(out) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def served_url():
+    """The README's serve command's server (both languages, live reload) on a free port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "harness.serve", "--port", str(port)], cwd=REPO,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    try:
+        for line in server.stdout:
+            if "Serving on" in line:
+                break
+        else:
+            pytest.fail(f"harness.serve stopped: exit {server.wait()}")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")
@@ -63,12 +88,23 @@ def test_home_pages_render_without_console_errors(page, base_url, path, lang, ti
     assert page.errors == []
 
 
-def test_the_language_switch_keeps_the_page(page, base_url):
+@pytest.mark.parametrize("site", ["built", "served"])
+def test_the_language_switch_keeps_the_page(page, request, site):
+    base_url = request.getfixturevalue("base_url" if site == "built" else "served_url")
     page.goto(base_url + "/python/")
     page.locator(".md-select a[hreflang=en]").first.dispatch_event("click")
     page.wait_for_url("**/en/python/")
     page.locator(".md-select a[hreflang=ko]").first.dispatch_event("click")
     page.wait_for_url(lambda url: url.endswith("/python/") and "/en/" not in url)
+    assert page.errors == []
+
+
+def test_the_served_site_reloads_when_a_page_changes(page, served_url):
+    page.goto(served_url + "/en/cache/")
+    with page.expect_event("load", timeout=30000):
+        # A new modification time is a change to the server's watcher; the text stays.
+        (REPO / "docs" / "en" / "cache.md").touch()
+    assert page.url == served_url + "/en/cache/"
     assert page.errors == []
 
 
