@@ -3,7 +3,8 @@
 
 group "default" {
   targets = ["basic", "python-api", "python-api-single", "node-app", "node-app-single",
-             "shared-stages", "nextjs-standalone", "nextjs-standalone-single"]
+             "shared-stages", "nextjs-standalone", "nextjs-standalone-single", "arg-scope",
+             "dockerignore"]
 }
 
 target "_guide" {
@@ -76,4 +77,20 @@ target "nextjs-standalone-single" {
   context    = "examples/nextjs-standalone"
   dockerfile = "Dockerfile.single"
   tags       = ["guide/nextjs-standalone:single"]
+}
+
+target "arg-scope" {
+  inherits = ["_guide"]
+  name     = "arg-scope-${tgt}"
+  matrix   = { tgt = ["next", "runner"] }
+  context  = "examples/arg-scope"
+  target   = tgt
+  tags     = ["guide/arg-scope:${tgt}"]
+}
+
+target "dockerignore" {
+  inherits   = ["_guide"]
+  context    = "examples/dockerignore"
+  dockerfile = "Dockerfile.docs"
+  tags       = ["guide/dockerignore:docs"]
 }

@@ -39,7 +39,7 @@ def test_a_build_arg_reaches_only_the_stage_that_redeclares_it(version_2_tag):
 
 
 def test_cmd_prints_both_files(version_2_tag):
-    container = images.client().containers.run(version_2_tag, detach=True)
+    container = images.start(version_2_tag)
     try:
         assert container.wait(timeout=60)["StatusCode"] == 0
         assert container.logs().decode().splitlines() == ["without ARG: VERSION=", "with ARG: VERSION=2"]
@@ -50,3 +50,30 @@ def test_cmd_prints_both_files(version_2_tag):
 def test_runner_is_not_root(default_tag):
     assert images.config_user(default_tag) == "10001:10001"
     assert claims.check(f"user {default_tag} not root") is None
+
+
+@pytest.fixture(scope="module")
+def next_version_2_tag() -> str:
+    tag = images.tag_for(EXAMPLE, "next-version-2")
+    images.buildx(EXAMPLES / EXAMPLE, target="next", tag=tag, build_args={"VERSION": "2"})
+    return tag
+
+
+def test_a_stage_started_from_another_inherits_its_arg(next_version_2_tag):
+    """`FROM with-arg AS next` declares no ARG, yet sees the value with-arg declared."""
+    code, out = images.run_output(next_version_2_tag, "cat", "/next.txt")
+    assert code == 0, out
+    assert out.splitlines() == ["next: VERSION=2"]
+
+
+def test_the_inherited_arg_keeps_the_global_default():
+    tag = images.build(EXAMPLE, "next").tag
+    code, out = images.run_output(tag, "cat", "/next.txt")
+    assert code == 0, out
+    assert out.splitlines() == ["next: VERSION=1"]
+
+
+def test_runner_works_with_a_read_only_root_filesystem(default_tag):
+    assert images.hardened_output(default_tag) == (
+        0, "without ARG: VERSION=\nwith ARG: VERSION=1\n")
+    assert images.changeable_by_user(default_tag, "/app") == ""

@@ -56,7 +56,7 @@ def test_stand_ins_behave_like_the_official_images():
                                   entrypoint="")
     assert code == 0 and out.split()[0] == "1000" and out.split()[1].startswith("v24.")
     # The official entrypoint runs a file argument with node.
-    container = images.client().containers.run("node:24-slim", ["-e", "console.log(6*7)"], detach=True)
+    container = images.start("node:24-slim", ["-e", "console.log(6*7)"])
     try:
         container.wait(timeout=60)
         assert container.logs().decode().strip() == "42"

@@ -11,6 +11,7 @@ import json
 import pytest
 
 from harness import images
+from harness.images import HARDENED
 
 EXAMPLE = "basic"
 PORT = 3000
@@ -55,9 +56,23 @@ def test_builder_has_compiler_and_sources(tags):
 
 
 def test_runner_is_not_root(tags):
-    assert images.config_user(tags["runner"]) == "node"
+    assert images.config_user(tags["runner"]) == "10001:10001"
     code, out = images.run_output(tags["runner"], "id", "-u")
-    assert code == 0 and out.strip() != "0"
+    assert (code, out.strip()) == (0, "10001")
+
+
+def test_runner_cannot_change_its_own_files(tags):
+    """Everything under /app belongs to root, and the runtime user can write none of it."""
+    assert images.changeable_by_user(tags["runner"], "/app") == ""
+
+
+def test_runner_answers_with_a_read_only_root_filesystem(tags):
+    """docker run --read-only --cap-drop=ALL --security-opt=no-new-privileges, no tmpfs."""
+    with images.running(tags["runner"], PORT, **HARDENED) as (container, url):
+        status, body = images.wait_http(f"{url}/health", timeout=20)
+        assert status == 200 and json.loads(body)["status"] == "ok"
+        seconds, code = images.stop(container, timeout=10)
+    assert (code, seconds < 10) == (0, True)
 
 
 def test_runner_is_at_least_four_times_smaller(tags, capsys):

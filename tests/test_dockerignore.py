@@ -46,3 +46,21 @@ def test_a_file_from_another_stage_is_not_filtered(tags):
 def test_runtime_targets_are_not_root(tags, target):
     assert images.config_user(tags[target]) == "10001:10001"
     assert claims.check(f"user {tags[target]} not root") is None
+
+
+def test_a_dockerfile_specific_ignore_file_replaces_dockerignore():
+    """`-f Dockerfile.docs` uses Dockerfile.docs.dockerignore, not .dockerignore: the READMEs
+    that .dockerignore leaves out are in, secrets.env is still out."""
+    assert (EXAMPLES / EXAMPLE / "Dockerfile.docs.dockerignore").is_file()
+    tag = images.build(EXAMPLE, dockerfile="Dockerfile.docs").tag
+    code, out = images.run_output(tag, "ls", "-A", "/app")
+    assert code == 0, out
+    assert out.split() == ["README.en.md", "README.md", "hello.sh"]
+    assert images.config_user(tag) == "10001:10001"
+
+
+@pytest.mark.parametrize("target", ["runner", "from-stage"])
+def test_runtime_targets_work_with_a_read_only_root_filesystem(tags, target):
+    code, out = images.hardened_output(tags[target])
+    assert (code, out.split()) == (0, ["hello.sh"] if target == "runner" else ["secrets.env"])
+    assert images.changeable_by_user(tags[target], "/app") == ""

@@ -20,13 +20,13 @@ import pytest
 
 from harness import images
 from harness.dockerfiles import EXAMPLES, parse
+from harness.images import HARDENED
 
 EXAMPLE = "nextjs-standalone"
 DIR = EXAMPLES / EXAMPLE
 PORT = 3000
 PUBLIC_ASSET = "/layers.svg"  # public/layers.svg, referenced by app/page.tsx
-RUNNER_USER = "nextjs"
-RUNNER_UID = "1001"
+RUNNER_UID = "10001"
 
 RUNNER_MAX_BYTES = 280 * 10**6
 SINGLE_RATIO_MIN = 2
@@ -85,10 +85,11 @@ def dev_dependencies() -> list[str]:
     return names
 
 
-def served_page(tag: str) -> dict:
-    """Start the image, fetch `/`, every /_next/static asset it references, the public asset
-    and /api/health; stop it with SIGTERM. Return what came back."""
-    with images.running(tag, PORT) as (container, base):
+def served_page(tag: str, **run) -> dict:
+    """Start the image (with the `docker run` options in `run`), fetch `/`, every /_next/static
+    asset it references, the public asset and /api/health; stop it with SIGTERM. Return what
+    came back."""
+    with images.running(tag, PORT, **run) as (container, base):
         status, body = images.wait_http(base + "/", timeout=20)
         html = body.decode(errors="replace")
         assets = sorted(set(ASSET_RE.findall(html)))
@@ -106,6 +107,12 @@ def served_page(tag: str) -> dict:
 @pytest.fixture(scope="module")
 def runner_page(runner) -> dict:
     return served_page(runner)
+
+
+@pytest.fixture(scope="module")
+def read_only_page(runner) -> dict:
+    """The runner under --read-only --cap-drop=ALL --security-opt=no-new-privileges, no tmpfs."""
+    return served_page(runner, **HARDENED)
 
 
 @pytest.fixture(scope="module")
@@ -192,6 +199,16 @@ def test_runner_health(runner_page):
     assert json.loads(body) == {"status": "ok"}
 
 
+def test_runner_serves_everything_with_a_read_only_root_filesystem(read_only_page):
+    """This app writes nothing at run time: no tmpfs, not even for .next/cache."""
+    assert read_only_page["status"] == 200
+    assets = read_only_page["assets"]
+    assert assets and set(assets.values()) == {200}, assets
+    assert read_only_page["public"] == 200
+    assert read_only_page["health"][0] == 200
+    assert read_only_page["stop"][1] != 137
+
+
 def test_runner_stops_on_sigterm(runner_page):
     seconds, code = runner_page["stop"]
     # Next's own SIGTERM handler exits with 143 (128 + SIGTERM); 137 would mean SIGKILL.
@@ -212,13 +229,16 @@ def test_broken_runner_renders_the_page_but_not_its_assets(broken_page):
 
 # --- what the runner is made of ----------------------------------------------------------------
 
-def test_runner_is_non_root_and_owns_app(runner):
-    assert images.config_user(runner) == f"{RUNNER_UID}:{RUNNER_UID}"
-    code, out = images.run_output(runner, "id", "-u")
+@pytest.mark.parametrize("target", ["runner", "runner-broken"])
+def test_runner_is_non_root_and_cannot_change_app(target):
+    """A numeric UID that owns nothing: every file under /app belongs to root, none writable."""
+    tag = images.build(EXAMPLE, target).tag
+    assert images.config_user(tag) == f"{RUNNER_UID}:{RUNNER_UID}"
+    code, out = images.run_output(tag, "id", "-u")
     assert (code, out.strip()) == (0, RUNNER_UID)
-    code, out = sh(runner, "stat -c %U /app/server.js")
-    assert out.strip() == RUNNER_USER
-    code, out = sh(runner, f"find /app -mindepth 1 ! -user {RUNNER_USER}")
+    code, out = sh(tag, "stat -c %U:%G /app/server.js")
+    assert out.strip() == "root:root"
+    code, out = sh(tag, "find /app \\( ! -user root -o -writable \\) -print")
     assert (code, out.strip()) == (0, "")
 
 

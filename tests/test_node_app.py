@@ -15,6 +15,7 @@ import pytest
 
 from harness import images
 from harness.dockerfiles import EXAMPLES
+from harness.images import HARDENED
 
 EXAMPLE = "node-app"
 PORT = 3000
@@ -68,9 +69,26 @@ def test_runner_answers_health_and_stops_on_sigterm(tags, target):
 
 @pytest.mark.parametrize("target", RUNNERS)
 def test_runner_is_not_root(tags, target):
-    assert images.config_user(tags[target]) == "node"
+    assert images.config_user(tags[target]) == "10001:10001"
     code, out = images.run_output(tags[target], "id", "-u")
-    assert code == 0 and out.strip() != "0"
+    assert (code, out.strip()) == (0, "10001")
+
+
+@pytest.mark.parametrize("target", RUNNERS)
+def test_runner_cannot_change_its_own_files(tags, target):
+    """Everything under /app belongs to root, and the runtime user can write none of it."""
+    assert images.changeable_by_user(tags[target], "/app") == ""
+
+
+def test_runner_answers_with_a_read_only_root_filesystem(tags):
+    """docker run --read-only --cap-drop=ALL --security-opt=no-new-privileges, no tmpfs."""
+    with images.running(tags["runner"], PORT, **HARDENED) as (container, url):
+        status, body = images.wait_http(f"{url}/health", timeout=20)
+        assert status == 200 and json.loads(body)["status"] == "ok"
+        status, body = images.wait_http(f"{url}/hello/guide")
+        assert (status, json.loads(body)) == (200, {"message": "Hello, guide!"})
+        seconds, code = images.stop(container, timeout=10)
+    assert (code, seconds < 10) == (0, True)
 
 
 def test_runner_holds_no_build_tools_dev_dependencies_or_sources(tags):

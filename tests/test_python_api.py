@@ -20,8 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from harness import images
 from harness.dockerfiles import EXAMPLES, parse
 from harness.images import (
+    HARDENED,
     BuildFailed,
     build,
     buildx,
@@ -32,6 +34,7 @@ from harness.images import (
     run_output,
     running,
     size,
+    start,
     stop,
     tag_for,
     wait_http,
@@ -168,10 +171,37 @@ def test_runner_stops_on_sigterm(runner: str) -> None:
 
 
 def test_runner_is_not_root(runner: str) -> None:
-    user = config_user(runner)
-    assert user and user.split(":")[0] not in ("root", "0")
+    assert config_user(runner) == "10001:10001"
     code, output = run_output(runner, "id", "-u")
-    assert code == 0 and output.strip() != "0"
+    assert (code, output.strip()) == (0, "10001")
+
+
+def test_runner_cannot_change_its_own_files(runner: str) -> None:
+    """Everything under /app belongs to root, and the runtime user can write none of it."""
+    assert images.changeable_by_user(runner, "/app") == ""
+
+
+def test_runner_answers_with_a_read_only_root_filesystem(runner: str) -> None:
+    """docker run --read-only --cap-drop=ALL --security-opt=no-new-privileges, no tmpfs:
+    gunicorn keeps its worker heartbeat files in /dev/shm (--worker-tmp-dir)."""
+    with running(runner, 8000, environment=NO_DATABASE, **HARDENED) as (container, url):
+        status, body = wait_http(f"{url}/health", timeout=20)
+        assert (status, json.loads(body)) == (200, {"status": "ok"})
+        status, body = wait_http(f"{url}/db", timeout=20)
+        assert status == 503 and json.loads(body)["error"] == "OperationalError"
+        seconds, exit_code = stop(container, timeout=10)
+    assert exit_code != 137 and seconds < 10
+
+
+def test_gunicorn_needs_a_writable_temporary_directory(runner: str) -> None:
+    """Why --worker-tmp-dir /dev/shm: without it, under --read-only, gunicorn cannot start."""
+    command = ["gunicorn", "app.main:app", "--worker-class", "uvicorn_worker.UvicornWorker"]
+    container = start(runner, command, **HARDENED)
+    try:
+        assert container.wait(timeout=30)["StatusCode"] != 0
+        assert "No usable temporary directory" in container.logs().decode(errors="replace")
+    finally:
+        container.remove(force=True)
 
 
 @pytest.mark.parametrize("program", ["gcc", "cc", "make", "pytest", "pg_config"])

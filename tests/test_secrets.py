@@ -57,3 +57,11 @@ def test_targets_are_not_root(leaky, safe, target):
     tag = {"leaky": leaky, "safe": safe}[target]
     assert images.config_user(tag) == "10001:10001"
     assert claims.check(f"user {tag} not root") is None
+
+
+@pytest.mark.parametrize("target", ["leaky", "safe"])
+def test_targets_work_with_a_read_only_root_filesystem(leaky, safe, target):
+    tag = {"leaky": leaky, "safe": safe}[target]
+    assert images.hardened_output(tag) == (0, f"token received ({len(TOKEN)} characters)\n")
+    # No WORKDIR: the one file the image adds is /token-check.txt.
+    assert images.changeable_by_user(tag, "/token-check.txt") == ""

@@ -15,13 +15,16 @@ import time
 
 import pytest
 
+from harness import images
 from harness.dockerfiles import EXAMPLES, parse
 from harness.images import (
+    HARDENED,
     build,
     client,
     config_user,
     run_output,
     running,
+    start,
     stop,
     tag_for,
     wait_http,
@@ -40,7 +43,7 @@ def layers(tag: str) -> list[str]:
 @contextlib.contextmanager
 def started(tag: str, **kwargs):
     """A detached container without published ports; removed when the block ends."""
-    container = client().containers.run(tag, detach=True, **kwargs)
+    container = start(tag, **kwargs)
     try:
         yield container
     finally:
@@ -114,10 +117,27 @@ def test_each_target_has_only_its_own_dependency(target: str, api: str, worker: 
 @pytest.mark.parametrize("target", TARGETS)
 def test_runs_as_non_root(target: str, api: str, worker: str) -> None:
     tag = {"api": api, "worker": worker}[target]
-    user = config_user(tag)
-    assert user and user.split(":")[0] not in ("root", "0")
+    assert config_user(tag) == "10001:10001"
     code, output = run_output(tag, "id", "-u")
-    assert code == 0 and output.strip() != "0"
+    assert (code, output.strip()) == (0, "10001")
+    # Everything under /app belongs to root, and the runtime user can write none of it.
+    assert images.changeable_by_user(tag, "/app") == ""
+
+
+def test_api_answers_with_a_read_only_root_filesystem(api: str) -> None:
+    """docker run --read-only --cap-drop=ALL --security-opt=no-new-privileges, no tmpfs."""
+    with running(api, 8000, **HARDENED) as (container, url):
+        status, body = wait_http(f"{url}/health", timeout=20)
+        assert (status, json.loads(body)) == (200, {"status": "ok", "service": "api"})
+        seconds, exit_code = stop(container, timeout=10)
+    assert exit_code != 137 and seconds < 10
+
+
+def test_worker_works_with_a_read_only_root_filesystem(worker: str) -> None:
+    with started(worker, environment={"INTERVAL": "0.5"}, **HARDENED) as container:
+        wait_for_log(container, "worker processed job 2")
+        seconds, exit_code = stop(container, timeout=10)
+    assert exit_code == 0 and seconds < 10
 
 
 def test_api_answers_health_and_stops_on_sigterm(api: str) -> None:
