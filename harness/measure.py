@@ -5,11 +5,29 @@
 What it records, all from runs on this machine:
 - per image (every target in docker-bake.hcl): size, layers, Debian packages, programs on
   PATH, the user it runs as;
-- per example: a cold build (no cache), a warm rebuild (nothing changed), and an edit rebuild
-  (one line of application source changed, on a copy), and how much BuildKit ran in parallel
-  (the sum of step times over the wall time of the cold build);
-- the engine and buildx versions, the date, and whether each base image is official or a
-  local stand-in.
+- per example (data key `builds`), four build times of one target, in seconds, under
+  `times_s`, measured on a fresh copy of the example in this order, so that each build starts
+  from the state its name says:
+    cold         `--no-cache`: no layer is reused, and every step runs with empty cache
+                 mounts. BuildKit gives a step it runs because of `--no-cache` a new, empty
+                 cache mount instead of the one earlier builds filled (tests/test_measurements.py
+                 proves it on the engine at hand), so pip, npm and Next.js start from nothing.
+                 The base images are already in the engine's image store: no download counted.
+    base-update  every step runs again, with the cache mounts the cold build filled: each base
+                 image is replaced (`--build-context IMAGE=docker-image://...`) by a copy with
+                 one small extra file, which changes every step's cache key, as a new patch
+                 release of the base image does. No `--no-cache`, so the cache mounts are kept.
+    warm         the same build again, as the cold build left it: nothing changed.
+    edit         one line of application source changed (a comment appended), then built.
+  and `cold_steps_s`, the sum of the times of the Dockerfile steps of the cold build (lines
+  `#N [stage i/n] ...` and their `#N DONE 1.2s`; loading the build definition or context, base
+  image metadata and exporting are not steps). `cold_steps_s / times_s.cold` is how much
+  BuildKit ran in parallel: above 1, steps overlapped;
+- the engine and buildx versions, the date, and each base image's size and whether it is
+  official or a local stand-in.
+
+Nothing is pruned: the builds use the engine's own builder and its build cache; the copies of
+the base images (`guide/measure-base:*`) are removed right after the build that used them.
 """
 
 from __future__ import annotations
@@ -25,7 +43,7 @@ import time
 from pathlib import Path
 
 from harness import base_images, images
-from harness.dockerfiles import EXAMPLES, REPO, example_dockerfiles, external_images
+from harness.dockerfiles import EXAMPLES, REPO, TEMP_PREFIX, example_dockerfiles, external_images
 
 DATA = REPO / "data" / "measurements.json"
 BAKE = REPO / "docker-bake.hcl"
@@ -76,9 +94,56 @@ def describe(tag: str) -> dict:
     }
 
 
+# A Dockerfile step in BuildKit's plain progress: `#12 [builder 3/5] RUN ...`, `#3 [2/2] COPY ...`.
+# `[internal]` (build definition, context, metadata) and unbracketed lines (exporting) are not.
+STEP = re.compile(r"^#(\d+) \[(?:[^\]\s]+ )?\d+/\d+\] ", re.MULTILINE)
+DONE = re.compile(r"^#(\d+) DONE ([\d.]+)s$", re.MULTILINE)
+
+
 def step_seconds(log: str) -> float:
-    """The sum of the DONE times of the steps BuildKit ran: the build's serial work."""
-    return sum(float(s) for s in re.findall(r"^#\d+ DONE ([\d.]+)s$", log, re.MULTILINE))
+    """The sum of the DONE times of the Dockerfile steps BuildKit ran: the build's serial work."""
+    steps = set(STEP.findall(log))
+    done = {number: float(seconds) for number, seconds in DONE.findall(log)}
+    return sum(seconds for number, seconds in done.items() if number in steps)
+
+
+def timed_build(context: Path, target: str, *, no_cache: bool = False,
+                contexts: list[str] | None = None) -> images.Build:
+    """Build one target like harness.images.buildx, without loading it; time it."""
+    cmd = ["docker", "buildx", "build", "--progress=plain", "--label",
+           f"{images.BUILT_BY}=harness", "--target", target]
+    if no_cache:
+        cmd.append("--no-cache")
+    for context_arg in contexts or []:
+        cmd += ["--build-context", context_arg]
+    cmd.append(str(context))
+    with images.build_lock():
+        started = time.monotonic()
+        result = subprocess.run(cmd, capture_output=True, text=True)
+        seconds = time.monotonic() - started
+    if result.returncode != 0:
+        raise images.BuildFailed(cmd, result.stdout + result.stderr)
+    return images.Build("", result.stderr, seconds)
+
+
+def updated_bases(dockerfile: Path, workdir: Path) -> dict[str, str]:
+    """Copy each base image of `dockerfile` with one new small file: {image: copy's tag}.
+
+    Building on a copy changes the cache key of every step, as a new release of the base image
+    does, without `--no-cache` (which would also empty the cache mounts).
+    """
+    empty = workdir / "empty-context"
+    empty.mkdir(exist_ok=True)
+    copies = {}
+    for image in sorted(external_images(dockerfile)):
+        tag = "guide/measure-base:" + re.sub(r"[^A-Za-z0-9_.-]", "-", image)
+        recipe = f"FROM {image}\nCOPY <<EOF /.measure-base-update\n{time.time_ns()}\nEOF\n"
+        with images.build_lock():
+            subprocess.run(["docker", "build", "-q", "-t", tag, "--label",
+                            f"{images.BUILT_BY}=harness", "-f", "-", str(empty)],
+                           input=recipe, capture_output=True, text=True, check=True)
+        copies[image] = tag
+    return copies
 
 
 def example_targets(targets: dict[str, dict], example: str) -> list[str]:
@@ -88,21 +153,27 @@ def example_targets(targets: dict[str, dict], example: str) -> list[str]:
 def build_times(example: str, targets: dict[str, dict]) -> dict:
     edit_file, edit_target, comment = EDITS[example]
     names = example_targets(targets, example)
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX) as tmp:
         copy = Path(tmp) / example
         shutil.copytree(EXAMPLES / example, copy, ignore=shutil.ignore_patterns("node_modules"))
-        cold = images.buildx(copy, target=edit_target, extra=["--no-cache"], load=False)
-        warm = images.buildx(copy, target=edit_target, load=False)
+        cold = timed_build(copy, edit_target, no_cache=True)
+        bases = updated_bases(copy / "Dockerfile", Path(tmp))
+        try:
+            base_update = timed_build(copy, edit_target, contexts=[
+                f"{image}=docker-image://{tag}" for image, tag in bases.items()])
+        finally:
+            subprocess.run(["docker", "image", "rm", *bases.values()], capture_output=True)
+        warm = timed_build(copy, edit_target)
         source = copy / edit_file
         source.write_text(source.read_text() + f"{comment} edited at {time.time_ns()}\n")
-        edit = images.buildx(copy, target=edit_target, load=False)
+        edit = timed_build(copy, edit_target)
     return {
         "target": edit_target,
         "edited_file": edit_file,
-        "cold_s": round(cold.seconds, 1),
+        "times_s": {name: round(build.seconds, 1) for name, build in
+                    (("cold", cold), ("base-update", base_update), ("warm", warm),
+                     ("edit", edit))},
         "cold_steps_s": round(step_seconds(cold.log), 1),
-        "warm_s": round(warm.seconds, 1),
-        "edit_s": round(edit.seconds, 1),
         "targets": len(names),
     }
 

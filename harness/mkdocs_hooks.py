@@ -3,18 +3,25 @@
 In a page, `{{ KIND ARGS }}` is replaced at build time:
 
     {{ size python-api:runner }}            123.4 MB   (data/measurements.json)
-    {{ ratio python-api:single python-api:runner }}  8.9×
+    {{ ratio python-api:single python-api:runner }}  8.9배 (Korean pages), 8.9× (English)
     {{ diff node-app:runner-seed node-app:runner }}  73.2 MB
     {{ packages python-api:runner }}  {{ programs ... }}  {{ layers ... }}  {{ user ... }}
-    {{ time python-api cold }}   cold | warm | edit | steps   (seconds)
-    {{ parallel node-app }}      the cold build's step time over its wall time
+    {{ time python-api cold }}   39.2초 / 39.2 s, one of the build times harness.measure records:
+                                 cold          --no-cache: no layer reused, empty cache mounts
+                                 base-update   every step runs again, cache mounts kept (filled)
+                                 warm          nothing changed
+                                 edit          one line of application source changed
+                                 steps         the sum of the cold build's Dockerfile steps
+    {{ parallel node-app }}      the cold build's step time over its wall time (1.42배 / 1.42×)
     {{ base python:3.13-slim }}  official image or local stand-in
+    {{ base python:3.13-slim size }}  the base image's measured size, 121.3 MB
     {{ meta date }}  {{ meta engine }}  {{ meta buildx }}
     {{ table sizes }}            the comparison table of every example
     {{ chart sizes }}            the same as an SVG bar chart
     {{ stages python-api }}      a Mermaid graph of examples/python-api/Dockerfile
 
-An unknown kind, image or key fails the (strict) build.
+An unknown kind, image or key fails the (strict) build with a message that names the page.
+The page's language is the config's theme.language ("ko" or "en").
 """
 
 from __future__ import annotations
@@ -37,10 +44,12 @@ TOKEN = re.compile(r"\{\{\s*([a-z]+)\s+([^{}]*?)\s*\}\}")
 WORDS = {
     "ko": {"official": "공식 이미지", "stand-in": "로컬 대체 이미지", "example": "예제",
            "single": "단일 스테이지 (전체 이미지)", "single-slim": "단일 스테이지 (slim + 빌드 도구)",
-           "runner": "멀티스테이지 런타임", "smaller": "배 작음", "image": "이미지", "size": "크기"},
+           "runner": "멀티스테이지 런타임", "smaller": " 작음", "image": "이미지", "size": "크기",
+           "times": "{}배", "seconds": "{}초"},
     "en": {"official": "official image", "stand-in": "local stand-in", "example": "Example",
            "single": "single stage (full image)", "single-slim": "single stage (slim + build tools)",
-           "runner": "multi-stage runner", "smaller": "× smaller", "image": "Image", "size": "Size"},
+           "runner": "multi-stage runner", "smaller": " smaller", "image": "Image", "size": "Size",
+           "times": "{}×", "seconds": "{} s"},
 }
 # The examples of the comparison table: (example, baseline targets, multi-stage target).
 TABLE = [
@@ -67,12 +76,34 @@ def image(data: dict, key: str) -> dict:
         raise PluginError(f"no measured image {key!r} in data/measurements.json") from None
 
 
+# The build times harness.measure records per example (see its docstring), and the step sum.
+TIMES = ("cold", "base-update", "warm", "edit")
+
+
 def build(data: dict, example: str, key: str) -> float:
-    fields = {"cold": "cold_s", "warm": "warm_s", "edit": "edit_s", "steps": "cold_steps_s"}
+    if key not in TIMES + ("steps",):
+        raise PluginError(f"no build time {key!r}; one of: {', '.join(TIMES + ('steps',))}")
     try:
-        return data["builds"][example][fields[key]]
+        measured = data["builds"][example]
     except KeyError:
-        raise PluginError(f"no build time {example} {key}") from None
+        raise PluginError(f"no measured builds of {example!r} in data/measurements.json") from None
+    try:
+        return measured["cold_steps_s"] if key == "steps" else measured["times_s"][key]
+    except KeyError:
+        raise PluginError(f"no build time {example} {key} in data/measurements.json: "
+                          "run `nox -s measure`") from None
+
+
+def times(value: float, lang: str, digits: int = 1) -> str:
+    """A ratio as the page's language writes it: 7.4배, 7.4×."""
+    return WORDS[lang]["times"].format(f"{value:.{digits}f}")
+
+
+def base(data: dict, name: str) -> dict:
+    try:
+        return data["base_images"][name]
+    except KeyError:
+        raise PluginError(f"no base image {name!r} measured") from None
 
 
 def table(data: dict, lang: str) -> str:
@@ -83,9 +114,9 @@ def table(data: dict, lang: str) -> str:
         for baseline in baselines:
             size = image(data, f"{example}:{baseline}")["size"]
             rows.append(f"| `{example}` | {w[baseline]} | {mb(size)} | |")
+        largest = max(image(data, f"{example}:{b}")["size"] for b in baselines)
         rows.append(f"| `{example}` | **{w['runner']}** | **{mb(runner)}** | "
-                    f"{max(image(data, f'{example}:{b}')['size'] for b in baselines) / runner:.1f}"
-                    f"{w['smaller']} |")
+                    f"{times(largest / runner, lang)}{w['smaller']} |")
     return "\n".join(rows)
 
 
@@ -137,20 +168,19 @@ def render(kind: str, args: list[str], data: dict, lang: str) -> str:
     if kind == "size":
         return mb(image(data, args[0])["size"])
     if kind == "ratio":
-        return f"{image(data, args[0])['size'] / image(data, args[1])['size']:.1f}×"
+        return times(image(data, args[0])["size"] / image(data, args[1])["size"], lang)
     if kind == "diff":
         return mb(image(data, args[0])["size"] - image(data, args[1])["size"])
     if kind in ("packages", "programs", "layers", "user"):
         return str(image(data, args[0])[kind])
-    if kind == "time":
-        return f"{build(data, args[0], args[1]):.1f} s"
-    if kind == "parallel":
-        return f"{build(data, args[0], 'steps') / build(data, args[0], 'cold'):.2f}×"
-    if kind == "base":
-        try:
-            return w[data["base_images"][args[0]]["provenance"]]
-        except KeyError:
-            raise PluginError(f"no base image {args[0]!r} measured") from None
+    if kind == "time" and len(args) == 2:
+        return w["seconds"].format(f"{build(data, args[0], args[1]):.1f}")
+    if kind == "parallel" and len(args) == 1:
+        return times(build(data, args[0], "steps") / build(data, args[0], "cold"), lang, 2)
+    if kind == "base" and len(args) == 1:
+        return w[base(data, args[0])["provenance"]]
+    if kind == "base" and args[1:] == ["size"]:
+        return mb(base(data, args[0])["size"])
     if kind == "meta":
         facts = {"date": data["generated_at"][:10], "engine": data["engine"]["server"],
                  "buildx": data["engine"]["buildx"]}
@@ -171,7 +201,11 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     def replace(match: re.Match) -> str:
         try:
             return render(match.group(1), match.group(2).split(), data, lang)
-        except (IndexError, KeyError) as error:
-            raise PluginError(f"{page.file.src_uri}: bad token {match.group(0)} ({error})") from None
+        except (IndexError, KeyError, PluginError) as error:
+            line = markdown.count("\n", 0, match.start()) + 1
+            source = Path(page.file.abs_src_path)
+            where = source.relative_to(REPO) if source.is_relative_to(REPO) else source
+            raise PluginError(f"{where}:{line}: bad token {match.group(0)} "
+                              f"({error}); the tokens are listed in harness/mkdocs_hooks.py") from None
 
     return TOKEN.sub(replace, markdown)

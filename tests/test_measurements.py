@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
+import time
 
 import pytest
 
 from harness import images
 from harness.dockerfiles import REPO
-from harness.measure import BAKE, DATA, bake_targets
+from harness.measure import (
+    BAKE,
+    DATA,
+    EDITS,
+    bake_targets,
+    step_seconds,
+    timed_build,
+    updated_bases,
+)
+from harness.mkdocs_hooks import TIMES
 
 TOLERANCE = 0.10
 DATA_NOW = json.loads(DATA.read_text()) if DATA.exists() else None
@@ -45,6 +56,105 @@ def test_recorded_sizes_are_not_stale(baked, key):
 
 def test_recorded_facts_come_from_runs():
     for example, build in DATA_NOW["builds"].items():
-        assert 0 < build["warm_s"] <= build["cold_s"], example
+        times = build["times_s"]
+        assert 0 < times["warm"] <= times["base-update"], example
+        assert times["warm"] <= times["cold"], example
         assert build["cold_steps_s"] > 0, example
     assert DATA_NOW["engine"]["server"] and DATA_NOW["generated_at"]
+
+
+@pytest.mark.parametrize("example", sorted(EDITS))
+def test_every_example_has_its_four_build_times(example):
+    build = DATA_NOW["builds"].get(example)
+    assert build, f"no build times of {example}: run `nox -s measure`"
+    assert set(build["times_s"]) == set(TIMES), f"{example}: {sorted(build['times_s'])}"
+    assert all(isinstance(t, (int, float)) and t > 0 for t in build["times_s"].values()), example
+    assert build["cold_steps_s"] > 0 and build["target"] and build["edited_file"], example
+
+
+def test_every_base_image_has_a_size_and_an_origin():
+    for image, facts in DATA_NOW["base_images"].items():
+        assert facts["size"] > 0 and facts["provenance"] in ("official", "stand-in"), image
+
+
+# A cold build's plain progress (BuildKit 0.13, docker driver), cut down: the build definition,
+# metadata, .dockerignore and context (#1-#4) and exporting (#12) are not Dockerfile steps.
+LOG = """\
+#0 building with "default" instance using docker driver
+
+#1 [internal] load build definition from Dockerfile
+#1 transferring dockerfile: 1.09kB done
+#1 DONE 0.1s
+
+#2 [internal] load metadata for docker.io/library/node:24-slim
+#2 DONE 0.3s
+
+#3 [internal] load .dockerignore
+#3 transferring context: 143B done
+#3 DONE 0.2s
+
+#4 [internal] load build context
+#4 transferring context: 95.01kB 0.1s done
+#4 DONE 4.0s
+
+#5 [deps 1/4] FROM docker.io/library/node:24-slim
+#5 DONE 0.0s
+
+#6 [deps 2/4] WORKDIR /app
+#6 DONE 0.5s
+
+#7 [deps 3/4] COPY package.json package-lock.json ./
+#7 DONE 0.5s
+
+#8 [deps 4/4] RUN --mount=type=cache,target=/root/.npm     npm ci
+#9 [prod-deps 4/4] RUN --mount=type=cache,target=/root/.npm     npm ci --omit=dev
+#8 3.102 added 120 packages in 3s
+#8 DONE 3.5s
+#9 2.001 added 80 packages in 2s
+#9 DONE 2.5s
+
+#10 [builder 2/3] COPY src/ src/
+#10 CACHED
+
+#11 [3/3] RUN npm run build
+#11 DONE 1.0s
+
+#12 exporting to image
+#12 exporting layers 7.0s done
+#12 writing image sha256:0123abcd done
+#12 DONE 7.0s
+"""
+
+
+def test_step_time_counts_only_dockerfile_steps():
+    # 0.0 + 0.5 + 0.5 + 3.5 + 2.5 + 1.0; a cached step has no DONE time.
+    assert step_seconds(LOG) == pytest.approx(8.0)
+    # Every DONE line would also count loading the definition and context, metadata and
+    # exporting (#1-#4, #12: 11.6 s).
+    every_done = sum(float(s) for s in re.findall(r"^#\d+ DONE ([\d.]+)s$", LOG, re.MULTILINE))
+    assert every_done == pytest.approx(19.6)
+
+
+PROBE = REPO / "tests" / "fixtures" / "cache-mount-probe"
+
+
+def entries(log: str) -> int:
+    """How many entries the probe's step saw in its cache mount; fails if the step was cached."""
+    return int(re.search(r"^#\d+ [\d.]+ entries: (\d+)$", log, re.MULTILINE).group(1))
+
+
+def test_the_cold_build_sees_empty_cache_mounts_and_the_base_update_filled_ones(tmp_path):
+    """What `times_s` rests on: `--no-cache` (cold) runs a step with an empty cache mount, even
+    though earlier builds filled it; the base-image copy (base-update) runs every step again
+    with the cache mount as the cold build left it."""
+    for nonce in ("fill", "see"):
+        seen = entries(images.buildx(PROBE, load=False, build_args={"NONCE": f"{nonce}-{time.time_ns()}"},
+                                     extra=["--output", "type=cacheonly"]).log)
+    assert seen >= 1, "the probe's cache mount did not keep its content between builds"
+    assert entries(timed_build(PROBE, "probe", no_cache=True).log) == 0
+    bases = updated_bases(PROBE / "Dockerfile", tmp_path)
+    try:
+        log = timed_build(PROBE, "probe", contexts=[f"{i}=docker-image://{t}" for i, t in bases.items()]).log
+    finally:
+        subprocess.run(["docker", "image", "rm", *bases.values()], capture_output=True)
+    assert entries(log) == 1, "the base update did not run the step with the cold build's cache mount"
