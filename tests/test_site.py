@@ -100,3 +100,21 @@ def test_the_strict_build_catches_a_broken_anchor(tmp_path):
     # The exit-status branch (strict mode aborted), with MkDocs' warning naming the anchor.
     with pytest.raises(AssertionError, match=r"--strict -f mkdocs.yml failed:[\s\S]*#nowhere"):
         build_strictly(config, tmp_path / "site")
+
+
+@pytest.mark.parametrize(("token", "problem"), [
+    ("{{ size python-api:nonexistent }}", "no measured image 'python-api:nonexistent'"),
+    ("{{ weight python-api:runner }}", "unknown token"),
+])
+def test_a_bad_token_fails_the_build_with_page_and_line(tmp_path, token, problem):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "index.md").write_text(f"# Home\n\nText.\n\nThe runner is {token}.\n")
+    config = tmp_path / "mkdocs.yml"
+    config.write_text(yaml.safe_dump({"site_name": "fixture", "theme": {"name": "material", "language": "en"},
+                                      "hooks": [str(REPO / "harness" / "mkdocs_hooks.py")]}))
+    with pytest.raises(AssertionError) as raised:
+        build_strictly(config, tmp_path / "site")
+    message = str(raised.value)
+    assert f"{docs / 'index.md'}:5: bad token {token}" in message and problem in message, message
+    assert "Traceback" not in message, message
