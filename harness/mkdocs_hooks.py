@@ -18,7 +18,8 @@ In a page, `{{ KIND ARGS }}` is replaced at build time:
     {{ meta date }}  {{ meta engine }}  {{ meta buildx }}
     {{ table sizes }}            the comparison table of every example
     {{ chart sizes }}            the same as an SVG bar chart
-    {{ stages python-api }}      a Mermaid graph of examples/python-api/Dockerfile
+    {{ stages python-api }}      an SVG graph of examples/python-api/Dockerfile (harness/diagrams.py);
+                                 {{ stages node-app/Dockerfile.name }} for another Dockerfile
 
 An unknown kind, image or key fails the (strict) build with a message that names the page.
 The page's language is the config's theme.language ("ko" or "en").
@@ -36,7 +37,8 @@ from mkdocs.exceptions import PluginError
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from harness.dockerfiles import EXAMPLES, parse  # noqa: E402
+from harness import diagrams  # noqa: E402
+from harness.dockerfiles import EXAMPLES  # noqa: E402
 
 DATA = REPO / "data" / "measurements.json"
 TOKEN = re.compile(r"\{\{\s*([a-z]+)\s+([^{}]*?)\s*\}\}")
@@ -141,26 +143,12 @@ def chart(data: dict, lang: str) -> str:
     return "".join(parts)
 
 
-def stages(example: str) -> str:
+def stages(example: str, lang: str) -> str:
     name, _, dockerfile = example.partition("/")
     path = EXAMPLES / name / (dockerfile or "Dockerfile")
     if not path.exists():
         raise PluginError(f"no Dockerfile {path.relative_to(REPO)}")
-    lines = ["```mermaid", "graph LR"]
-    found = parse(path)
-    names = {s.ref.lower() for s in found}
-    for stage in found:
-        node = f'{stage.ref.replace("-", "_")}["{stage.ref}"]'
-        if stage.base.lower() in names:
-            lines.append(f"  {stage.base.lower().replace('-', '_')} --> {node}")
-        else:
-            base = stage.base.replace(":", "_").replace(".", "_").replace("-", "_").replace("/", "_")
-            lines.append(f'  {base}(["{stage.base}"]) --> {node}')
-        for source in stage.copies_from():
-            if source.lower() in names:
-                lines.append(f"  {source.lower().replace('-', '_')} -. COPY .-> {node}")
-    lines.append("```")
-    return "\n".join(lines)
+    return diagrams.svg(path, lang)
 
 
 def render(kind: str, args: list[str], data: dict, lang: str) -> str:
@@ -190,7 +178,7 @@ def render(kind: str, args: list[str], data: dict, lang: str) -> str:
     if kind == "chart" and args == ["sizes"]:
         return chart(data, lang)
     if kind == "stages":
-        return stages(args[0])
+        return stages(args[0], lang)
     raise PluginError(f"unknown token {{{{ {kind} {' '.join(args)} }}}}")
 
 

@@ -20,7 +20,7 @@ FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 DIRECTIVE = re.compile(r"<!--\s*(run|skip|fragment|claim)\b:?\s*(.*?)\s*-->", re.DOTALL)
 TOKEN = re.compile(r"\{\{\s*[a-z]+\s+[^{}]*?\}\}")
 VERBATIM = {"console", "dockerfile", "yaml", "json", "python", "typescript", "ts", "tsx", "toml",
-            "ini", "text", "mermaid", "hcl", "bash", "sh", "js", "javascript"}
+            "ini", "text", "hcl", "bash", "sh", "js", "javascript"}
 
 
 def build(out: Path) -> None:

@@ -44,10 +44,11 @@ def test_every_heading_has_an_explicit_id():
 
 def test_the_strict_build_makes_both_sites(site):
     assert (site / "index.html").exists() and (site / "en" / "index.html").exists()
-    assert (site / "assets" / "javascripts" / "mermaid.min.js").exists()
-    assert (site / "en" / "assets" / "javascripts" / "mermaid.min.js").exists()
     home = (site / "index.html").read_text()
     assert 'lang="ko"' in home and "fonts.googleapis.com" not in home
+    # Stage graphs are inline SVG drawn at build time: no diagram script is shipped.
+    python = (site / "python" / "index.html").read_text()
+    assert '<div class="stage-graph"><svg' in python and "mermaid" not in python
 
 
 def test_no_page_loads_anything_from_another_host(site):
