@@ -13,11 +13,15 @@ What it records, all from runs on this machine:
                  cache mount instead of the one earlier builds filled (tests/test_measurements.py
                  proves it on the engine at hand), so pip, npm and Next.js start from nothing.
                  The base images are already in the engine's image store: no download counted.
+                 It runs on fresh copies of the base images, like base-update (below), so its
+                 results land under cache keys of their own, not beside the real builds'.
     base-update  every step runs again, with the cache mounts the cold build filled: each base
-                 image is replaced (`--build-context IMAGE=docker-image://...`) by a copy with
-                 one small extra file, which changes every step's cache key, as a new patch
-                 release of the base image does. No `--no-cache`, so the cache mounts are kept.
-    warm         the same build again, as the cold build left it: nothing changed.
+                 image is replaced (`--build-context IMAGE=docker-image://...`) by another
+                 fresh copy than the cold build's, with one small extra file, which changes
+                 every step's cache key, as a new patch release of the base image does. No
+                 `--no-cache`, so the cache mounts are kept.
+    warm         the build on the real base images, whose steps the bake at the start of the
+                 measurement left in the cache: nothing changed.
     edit         one line of application source changed (a comment appended), then built.
   and `cold_steps_s`, the sum of the times of the Dockerfile steps of the cold build (lines
   `#N [stage i/n] ...` and their `#N DONE 1.2s`; loading the build definition or context, base
@@ -146,6 +150,15 @@ def updated_bases(dockerfile: Path, workdir: Path) -> dict[str, str]:
     return copies
 
 
+def on_fresh_bases(copy: Path, workdir: Path, build):
+    """Run `build(contexts)` with every base image replaced by a fresh copy; remove the copies."""
+    bases = updated_bases(copy / "Dockerfile", workdir)
+    try:
+        return build([f"{image}=docker-image://{tag}" for image, tag in bases.items()])
+    finally:
+        subprocess.run(["docker", "image", "rm", *bases.values()], capture_output=True)
+
+
 def example_targets(targets: dict[str, dict], example: str) -> list[str]:
     return [name for name, t in targets.items() if t["context"] == f"examples/{example}"]
 
@@ -156,13 +169,14 @@ def build_times(example: str, targets: dict[str, dict]) -> dict:
     with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX) as tmp:
         copy = Path(tmp) / example
         shutil.copytree(EXAMPLES / example, copy, ignore=shutil.ignore_patterns("node_modules"))
-        cold = timed_build(copy, edit_target, no_cache=True)
-        bases = updated_bases(copy / "Dockerfile", Path(tmp))
-        try:
-            base_update = timed_build(copy, edit_target, contexts=[
-                f"{image}=docker-image://{tag}" for image, tag in bases.items()])
-        finally:
-            subprocess.run(["docker", "image", "rm", *bases.values()], capture_output=True)
+        # Both run on fresh copies of the base images, each its own: every step's cache key
+        # is new, so neither build leaves a second result under the keys the examples' real
+        # builds use (BuildKit may then hand either one to a later build, and two targets
+        # built apart would no longer share their common stage's layers).
+        cold = on_fresh_bases(copy, Path(tmp), lambda contexts: timed_build(
+            copy, edit_target, no_cache=True, contexts=contexts))
+        base_update = on_fresh_bases(copy, Path(tmp), lambda contexts: timed_build(
+            copy, edit_target, contexts=contexts))
         warm = timed_build(copy, edit_target)
         source = copy / edit_file
         source.write_text(source.read_text() + f"{comment} edited at {time.time_ns()}\n")

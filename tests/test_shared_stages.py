@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import subprocess
 import time
 
 import pytest
@@ -64,11 +65,6 @@ def wait_for_log(container, text: str, timeout: float = 20.0) -> str:
 
 
 @pytest.fixture(scope="module")
-def base_tag() -> str:
-    return build(EXAMPLE, "python-base").tag
-
-
-@pytest.fixture(scope="module")
 def api() -> str:
     return build(EXAMPLE, "api").tag
 
@@ -91,8 +87,19 @@ def test_target_builds(target: str) -> None:
     assert result.tag == tag_for(EXAMPLE, target)
 
 
-def test_targets_share_the_python_base_layers(base_tag: str, api: str, worker: str) -> None:
-    base, api_layers, worker_layers = layers(base_tag), layers(api), layers(worker)
+@pytest.fixture(scope="module")
+def baked() -> dict[str, str]:
+    """The three images as the example's docker-bake.hcl builds them: in one bake."""
+    tags = {target: f"guide/{EXAMPLE}:baked-{target}" for target in ["python-base", *TARGETS]}
+    overrides = [f"--set={target}.tags={tag}" for target, tag in tags.items()]
+    with images.build_lock():
+        subprocess.run(["docker", "buildx", "bake", "--load", *overrides], cwd=CONTEXT,
+                       check=True, capture_output=True)
+    return tags
+
+
+def test_targets_share_the_python_base_layers(baked: dict[str, str]) -> None:
+    base, api_layers, worker_layers = (layers(baked[t]) for t in ["python-base", *TARGETS])
     n = len(base)
     assert len(api_layers) > n and len(worker_layers) > n
     assert api_layers[:n] == base == worker_layers[:n]
