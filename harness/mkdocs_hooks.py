@@ -197,3 +197,13 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
                               f"({error}); the tokens are listed in harness/mkdocs_hooks.py") from None
 
     return TOKEN.sub(replace, markdown)
+
+
+def on_post_build(config) -> None:
+    """Material writes the search index with every non-ASCII character escaped (`\\uc2a4`, six
+    bytes for a Hangul syllable that takes three in UTF-8): the Korean index shrinks by about
+    a third written as UTF-8. Browsers read fetched JSON as UTF-8, so the search is the same."""
+    index = Path(config["site_dir"]) / "search" / "search_index.json"
+    if index.exists():
+        data = json.loads(index.read_text(encoding="utf-8"))
+        index.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")

@@ -153,3 +153,47 @@ def test_a_request_to_another_host_is_caught(page):
     page.wait_for_timeout(500)
     assert any("request to another host: http://assets.example.invalid/logo.png" in error
                for error in page.errors), page.errors
+
+
+# Every page of both languages, as a reader's browser loads it: HTML, CSS, JS, the search
+# index and its worker, images. Uncompressed bytes (the test server sends no compression).
+BUDGET = 600_000
+PAGES = [("" if lang == "ko" else "/en") + "/" + ("" if p.stem == "index" else f"{p.stem}/")
+         for lang in ("ko", "en") for p in sorted((REPO / "docs" / lang).glob("*.md"))]
+
+
+def transferred(page, url: str) -> int:
+    """Bytes of every response while the page loads and its search index arrives."""
+    sizes: dict[str, int] = {}
+
+    def count(response):
+        try:
+            sizes[response.url] = len(response.body())
+        except Exception:  # a redirect or an aborted request has no body
+            sizes[response.url] = 0
+    page.on("response", count)
+    page.goto(url, wait_until="load")
+    # Material's search worker fetches the index after load: wait until it has arrived.
+    page.wait_for_function("() => performance.getEntriesByType('resource')"
+                           ".some(e => e.name.includes('search_index.json') && e.responseEnd > 0)",
+                           timeout=15000)
+    page.wait_for_load_state("networkidle")
+    page.remove_listener("response", count)
+    return sum(sizes.values())
+
+
+def test_every_page_is_within_the_weight_budget(browser, base_url, capsys):
+    weights, elsewhere = {}, []
+    for path in PAGES:
+        context = browser.new_context()  # an empty cache for every page
+        page = context.new_page()
+        page.on("request", lambda request: request.url.startswith(("http://127.0.0.1:", "data:", "blob:"))
+                or elsewhere.append(request.url))
+        weights[path] = transferred(page, base_url + path)
+        context.close()
+    assert elsewhere == [], f"requests that left loopback: {elsewhere}"
+    with capsys.disabled():
+        print(f"\npage weight: {min(weights.values()):,} to {max(weights.values()):,} bytes "
+              f"over {len(weights)} pages (heaviest {max(weights, key=weights.get)})")
+    over = {path: size for path, size in weights.items() if size > BUDGET}
+    assert not over, f"over the {BUDGET:,}-byte budget: {over}"
