@@ -29,18 +29,39 @@ def names_and_labels() -> str:
                           capture_output=True, text=True, check=True).stdout
 
 
+def default_sigint() -> None:
+    """A run started in the background by a non-interactive shell (CI, `cmd &`) inherits
+    SIGINT ignored, and a Python that starts with it ignored never raises KeyboardInterrupt:
+    give the probe run the default disposition, as a terminal's Ctrl-C would find it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def remove_probes() -> None:
+    """Probe containers an earlier, killed run of these tests may have left."""
+    ids = subprocess.run(["docker", "ps", "-aq", "--filter", "name=multistage-guide-interrupt-probe"],
+                         capture_output=True, text=True).stdout.split()
+    ids += subprocess.run(["docker", "ps", "-aq", "--filter", "label=multistage-guide-probe"],
+                          capture_output=True, text=True).stdout.split()
+    if ids:
+        subprocess.run(["docker", "rm", "-f", *ids], capture_output=True)
+
+
 def interrupted(tmp_path, probe: str, running: str) -> str:
     """Run pytest on a probe, Ctrl-C it once `running` shows in `docker ps -a`; return its output."""
+    remove_probes()
     ready = tmp_path / "ready"
     process = subprocess.Popen(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "harness.plugin",
          "-c", "/dev/null", "--rootdir", str(PROBES), "--confcutdir", str(PROBES), "-q", str(PROBES / probe)],
         cwd=REPO, env={**os.environ, "PROBE_READY": str(ready)},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=default_sigint,
+        start_new_session=True)
     try:
         wait_for(ready, process)
         assert running in names_and_labels()
-        process.send_signal(signal.SIGINT)
+        # Ctrl-C in a terminal signals the whole foreground process group: pytest, and the
+        # page command it is running.
+        os.killpg(process.pid, signal.SIGINT)
         output, _ = process.communicate(timeout=120)
     finally:
         process.kill()
@@ -52,6 +73,8 @@ def test_ctrl_c_in_the_middle_of_a_page_leaves_no_container(tmp_path):
     """The page started a container with a fixed name and was interrupted in its next command."""
     output = interrupted(tmp_path, "probe.md", "multistage-guide-interrupt-probe")
     assert "multistage-guide-interrupt-probe" not in names_and_labels(), output
+    # The interrupted command ran under the build lock: nothing of it may still hold the lock.
+    assert not lock_is_held(images.LOCK), "a page command outlived the interrupt and holds the build lock"
 
 
 def test_ctrl_c_in_a_test_removes_the_containers_it_started(tmp_path):
