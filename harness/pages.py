@@ -33,6 +33,7 @@ from sybil.parsers.markdown.lexers import DirectiveInHTMLCommentLexer, FencedCod
 
 from harness import claims, images, transient
 from harness.dockerfiles import REPO, TEMP_PREFIX, example_dockerfiles, external_images
+from harness.session import containers
 
 DIRECTIVE = re.compile(r"<!--\s*(run|skip|fragment)\b:?\s*(.*?)\s*-->", re.DOTALL)
 FENCED_CONSOLE = re.compile(r"^```(console)\n(.*?)^```", re.MULTILINE | re.DOTALL)
@@ -216,7 +217,7 @@ def evaluate_console(example) -> None:
                         f"start each command with `$ `, or use a ```text block for text that is not run")
     for command in block.commands:
         where = page_line(example.path, command.line)
-        before = containers_now()
+        before = containers()
         try:
             result = transient.run_command(
                 ["flock", str(images.LOCK), "bash", "-o", "pipefail", "-ec", command.text],
@@ -339,15 +340,10 @@ def tail(text: str, lines: int = 25) -> str:
     return "\n".join(text.rstrip().splitlines()[-lines:])
 
 
-def containers_now() -> set[str]:
-    result = subprocess.run(["docker", "ps", "-aq", "--no-trunc"], capture_output=True, text=True)
-    return set(result.stdout.split())
-
-
 def started_by(command: str, before: set[str]) -> list[str]:
     """The containers that appeared while `command` ran and run an image it names: those the
     command started, not those another process on the same engine started meanwhile."""
-    new = containers_now() - before
+    new = containers() - before
     if not new:
         return []
     result = subprocess.run(["docker", "inspect", "-f", "{{.Id}} {{.Config.Image}}", *new],
