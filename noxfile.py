@@ -30,9 +30,11 @@ def install(session: nox.Session, group: str) -> None:
 
 
 def build_site(session: nox.Session) -> None:
-    # Korean first: its build empties site/, the English one writes into site/en/.
-    session.run("mkdocs", "build", "--strict", "-f", "mkdocs.yml")
-    session.run("mkdocs", "build", "--strict", "-f", "mkdocs.en.yml")
+    # Korean first: its build empties site/, the English one writes into site/en/. `python -m`
+    # from the repository root puts it on sys.path, where the Markdown extension harness.tokens
+    # is imported from (the `mkdocs` script would not find it).
+    session.run("python", "-m", "mkdocs", "build", "--strict", "-f", "mkdocs.yml")
+    session.run("python", "-m", "mkdocs", "build", "--strict", "-f", "mkdocs.en.yml")
 
 
 @nox.session

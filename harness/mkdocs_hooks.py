@@ -1,202 +1,33 @@
-"""MkDocs hook: pages show measured numbers and generated diagrams, never typed ones.
-
-In a page, `{{ KIND ARGS }}` is replaced at build time:
-
-    {{ size python-api:runner }}            123.4 MB   (data/measurements.json)
-    {{ ratio python-api:single python-api:runner }}  8.9배 (Korean pages), 8.9× (English)
-    {{ diff node-app:runner-seed node-app:runner }}  73.2 MB
-    {{ packages python-api:runner }}  {{ programs ... }}  {{ layers ... }}  {{ user ... }}
-    {{ time python-api cold }}   39.2초 / 39.2 s, one of the build times harness.measure records:
-                                 cold          --no-cache: no layer reused, empty cache mounts
-                                 base-update   every step runs again, cache mounts kept (filled)
-                                 warm          nothing changed
-                                 edit          one line of application source changed
-                                 steps         the sum of the cold build's Dockerfile steps
-    {{ parallel node-app }}      the cold build's step time over its wall time (1.42배 / 1.42×)
-    {{ base python:3.13-slim }}  official image or local stand-in
-    {{ base python:3.13-slim size }}  the base image's measured size, 121.3 MB
-    {{ meta date }}  {{ meta engine }}  {{ meta buildx }}
-    {{ table sizes }}            the comparison table of every example
-    {{ chart sizes }}            the same as an SVG bar chart
-    {{ stages python-api }}      an SVG graph of examples/python-api/Dockerfile (harness/diagrams.py);
-                                 {{ stages node-app/Dockerfile.name }} for another Dockerfile
-
-An unknown kind, image or key fails the (strict) build with a message that names the page.
-The page's language is the config's theme.language ("ko" or "en").
+"""MkDocs hooks: only what is MkDocs' own. The tokens themselves (`{{ size python-api:runner }}`,
+`{{ stages python-api }}` ...) are the Markdown extension harness/tokens.py, configured under
+`markdown_extensions`, so they render the same under any builder that runs Python-Markdown.
 """
 
 from __future__ import annotations
 
 import json
-import re
-import sys
 from pathlib import Path
 
-from mkdocs.exceptions import PluginError
+from mkdocs.exceptions import Abort
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from harness import diagrams  # noqa: E402
-from harness.dockerfiles import EXAMPLES  # noqa: E402
-
-DATA = REPO / "data" / "measurements.json"
-TOKEN = re.compile(r"\{\{\s*([a-z]+)\s+([^{}]*?)\s*\}\}")
-
-WORDS = {
-    "ko": {"official": "공식 이미지", "stand-in": "로컬 대체 이미지", "example": "예제",
-           "single": "단일 스테이지 (전체 이미지)", "single-slim": "단일 스테이지 (slim + 빌드 도구)",
-           "runner": "멀티스테이지 런타임", "smaller": " 작음", "image": "이미지", "size": "크기",
-           "times": "{}배", "seconds": "{}초"},
-    "en": {"official": "official image", "stand-in": "local stand-in", "example": "Example",
-           "single": "single stage (full image)", "single-slim": "single stage (slim + build tools)",
-           "runner": "multi-stage runner", "smaller": " smaller", "image": "Image", "size": "Size",
-           "times": "{}×", "seconds": "{} s"},
-}
-# The examples of the comparison table: (example, baseline targets, multi-stage target).
-TABLE = [
-    ("python-api", ["single", "single-slim"], "runner"),
-    ("node-app", ["single"], "runner"),
-    ("nextjs-standalone", ["single"], "runner"),
-]
+from harness import tokens
+from harness.dockerfiles import REPO
 
 
-def load() -> dict:
-    if not DATA.exists():
-        raise PluginError(f"{DATA.relative_to(REPO)} is missing: run `nox -s measure`")
-    return json.loads(DATA.read_text())
+def on_page_markdown(markdown: str, page, config, files) -> None:
+    """Python-Markdown does not tell an extension which file it renders: name the page, so a
+    bad token's error points to its file and line."""
+    if tokens.NAME in config["markdown_extensions"]:
+        source = Path(page.file.abs_src_path)
+        where = source.relative_to(REPO) if source.is_relative_to(REPO) else source
+        config["mdx_configs"].setdefault(tokens.NAME, {})["source"] = str(where)
 
 
-def mb(size: int) -> str:
-    return f"{size / 10**6:,.1f} MB"
-
-
-def image(data: dict, key: str) -> dict:
-    try:
-        return data["images"][key]
-    except KeyError:
-        raise PluginError(f"no measured image {key!r} in data/measurements.json") from None
-
-
-# The build times harness.measure records per example (see its docstring), and the step sum.
-TIMES = ("cold", "base-update", "warm", "edit")
-
-
-def build(data: dict, example: str, key: str) -> float:
-    if key not in TIMES + ("steps",):
-        raise PluginError(f"no build time {key!r}; one of: {', '.join(TIMES + ('steps',))}")
-    try:
-        measured = data["builds"][example]
-    except KeyError:
-        raise PluginError(f"no measured builds of {example!r} in data/measurements.json") from None
-    try:
-        return measured["cold_steps_s"] if key == "steps" else measured["times_s"][key]
-    except KeyError:
-        raise PluginError(f"no build time {example} {key} in data/measurements.json: "
-                          "run `nox -s measure`") from None
-
-
-def times(value: float, lang: str, digits: int = 1) -> str:
-    """A ratio as the page's language writes it: 7.4배, 7.4×."""
-    return WORDS[lang]["times"].format(f"{value:.{digits}f}")
-
-
-def base(data: dict, name: str) -> dict:
-    try:
-        return data["base_images"][name]
-    except KeyError:
-        raise PluginError(f"no base image {name!r} measured") from None
-
-
-def table(data: dict, lang: str) -> str:
-    w = WORDS[lang]
-    rows = [f"| {w['example']} | {w['image']} | {w['size']} | |", "|---|---|--:|--:|"]
-    for example, baselines, target in TABLE:
-        runner = image(data, f"{example}:{target}")["size"]
-        for baseline in baselines:
-            size = image(data, f"{example}:{baseline}")["size"]
-            rows.append(f"| `{example}` | {w[baseline]} | {mb(size)} | |")
-        largest = max(image(data, f"{example}:{b}")["size"] for b in baselines)
-        rows.append(f"| `{example}` | **{w['runner']}** | **{mb(runner)}** | "
-                    f"{times(largest / runner, lang)}{w['smaller']} |")
-    return "\n".join(rows)
-
-
-def chart(data: dict, lang: str) -> str:
-    w = WORDS[lang]
-    bars = []
-    for example, baselines, target in TABLE:
-        for name in baselines + [target]:
-            bars.append((f"{example} · {w[name]}", image(data, f"{example}:{name}")["size"],
-                         "multi" if name == target else "single"))
-    widest = max(size for _, size, _ in bars)
-    height, label_w, bar_w = 22, 250, 330
-    parts = [f'<svg class="size-chart" viewBox="0 0 {label_w + bar_w + 80} {height * len(bars) + 4}" '
-             f'role="img" aria-label="{w["size"]}">']
-    for row, (label, size, kind) in enumerate(bars):
-        y = row * height + 2
-        width = max(2, round(bar_w * size / widest))
-        parts.append(f'<text x="0" y="{y + 15}">{label}</text>'
-                     f'<rect class="{kind}" x="{label_w}" y="{y + 3}" width="{width}" height="{height - 6}"/>'
-                     f'<text x="{label_w + width + 6}" y="{y + 15}">{mb(size)}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def stages(example: str, lang: str) -> str:
-    name, _, dockerfile = example.partition("/")
-    path = EXAMPLES / name / (dockerfile or "Dockerfile")
-    if not path.exists():
-        raise PluginError(f"no Dockerfile {path.relative_to(REPO)}")
-    return diagrams.svg(path, lang)
-
-
-def render(kind: str, args: list[str], data: dict, lang: str) -> str:
-    w = WORDS[lang]
-    if kind == "size":
-        return mb(image(data, args[0])["size"])
-    if kind == "ratio":
-        return times(image(data, args[0])["size"] / image(data, args[1])["size"], lang)
-    if kind == "diff":
-        return mb(image(data, args[0])["size"] - image(data, args[1])["size"])
-    if kind in ("packages", "programs", "layers", "user"):
-        return str(image(data, args[0])[kind])
-    if kind == "time" and len(args) == 2:
-        return w["seconds"].format(f"{build(data, args[0], args[1]):.1f}")
-    if kind == "parallel" and len(args) == 1:
-        return times(build(data, args[0], "steps") / build(data, args[0], "cold"), lang, 2)
-    if kind == "base" and len(args) == 1:
-        return w[base(data, args[0])["provenance"]]
-    if kind == "base" and args[1:] == ["size"]:
-        return mb(base(data, args[0])["size"])
-    if kind == "meta":
-        facts = {"date": data["generated_at"][:10], "engine": data["engine"]["server"],
-                 "buildx": data["engine"]["buildx"]}
-        return facts[args[0]]
-    if kind == "table" and args == ["sizes"]:
-        return table(data, lang)
-    if kind == "chart" and args == ["sizes"]:
-        return chart(data, lang)
-    if kind == "stages":
-        return stages(args[0], lang)
-    raise PluginError(f"unknown token {{{{ {kind} {' '.join(args)} }}}}")
-
-
-def on_page_markdown(markdown: str, page, config, files) -> str:
-    data = load()
-    lang = config["theme"]["language"]
-
-    def replace(match: re.Match) -> str:
-        try:
-            return render(match.group(1), match.group(2).split(), data, lang)
-        except (IndexError, KeyError, PluginError) as error:
-            line = markdown.count("\n", 0, match.start()) + 1
-            source = Path(page.file.abs_src_path)
-            where = source.relative_to(REPO) if source.is_relative_to(REPO) else source
-            raise PluginError(f"{where}:{line}: bad token {match.group(0)} "
-                              f"({error}); the tokens are listed in harness/mkdocs_hooks.py") from None
-
-    return TOKEN.sub(replace, markdown)
+def on_build_error(error: Exception) -> None:
+    """MkDocs has logged the bad token with its page, line and what to write instead. End the
+    build as MkDocs ends it on its own errors, without the extension's traceback burying that."""
+    if isinstance(error, tokens.TokenError):
+        raise Abort("Aborted with a bad token!") from None
 
 
 def on_post_build(config) -> None:

@@ -6,7 +6,7 @@ link targets and blockquotes (a `> ` blockquote is only used to quote the seed).
 
 - `typed_numbers`: a number with a unit (MB, s, 초, 배, ×, % ...) typed into prose, or a
   unit typed right after a token that already renders one. Numbers come from
-  data/measurements.json through tokens (harness/mkdocs_hooks.py), never from the keyboard.
+  data/measurements.json through tokens (harness/tokens.py), never from the keyboard.
 - `machine_paths`: an absolute path of somebody's machine (a home folder, a checkout) in any
   file, or any absolute host path in Markdown prose. Container paths in Dockerfiles and code
   (`/app`, `/usr/local`, `/root/.npm`, `/tmp` inside an image) are fine.

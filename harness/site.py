@@ -13,12 +13,12 @@ import threading
 from pathlib import Path
 
 from harness.dockerfiles import REPO
+from harness.tokens import TOKEN
 
 DOCS = REPO / "docs"
 HEADING = re.compile(r"^(#{1,6}) .*?(?:\{#([\w-]+)\})?\s*$", re.MULTILINE)
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 DIRECTIVE = re.compile(r"<!--\s*(run|skip|fragment|claim)\b:?\s*(.*?)\s*-->", re.DOTALL)
-TOKEN = re.compile(r"\{\{\s*[a-z]+\s+[^{}]*?\}\}")
 VERBATIM = {"console", "dockerfile", "yaml", "json", "python", "typescript", "ts", "tsx", "toml",
             "ini", "text", "hcl", "bash", "sh", "js", "javascript"}
 
@@ -33,11 +33,13 @@ def build_strictly(config: Path, out: Path) -> None:
     """`mkdocs build --strict` of one config; any WARNING or ERROR line fails it too.
     No `-q`: MkDocs 1.6 then hides warnings and `--strict` no longer aborts on them.
     Material 9.8's end-of-life banner is silenced (a notice about the theme, not about
-    these pages; the README mentions the move)."""
+    these pages; the README mentions the move). It runs from the repository root, as
+    `nox -s docs` does, whatever folder the configuration is in: `python -m` puts the root on
+    sys.path for the Markdown extension harness.tokens, and snippets' base_path is relative to it."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict",
                              "-f", str(config), "-d", str(out)],
-                            cwd=config.parent, capture_output=True, text=True, env=env)
+                            cwd=REPO, capture_output=True, text=True, env=env)
     if result.returncode != 0:
         raise AssertionError(f"mkdocs build --strict -f {config.name} failed:\n{result.stderr[-3000:]}")
     logged = [line for line in result.stderr.splitlines() if line.startswith(("WARNING", "ERROR"))]
@@ -56,7 +58,7 @@ def structure(path: Path) -> dict:
         "code": [(lang, body if lang in VERBATIM else None) for lang, body in fences],
         "directives": [(kind, args if kind in ("run", "claim") else None)
                        for kind, args in DIRECTIVE.findall(text)],
-        "tokens": TOKEN.findall(text),
+        "tokens": [token.group(0) for token in TOKEN.finditer(text)],
     }
 
 

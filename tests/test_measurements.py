@@ -20,7 +20,7 @@ from harness.measure import (
     timed_build,
     updated_bases,
 )
-from harness.mkdocs_hooks import TIMES
+from harness.tokens import TIMES
 
 TOLERANCE = 0.10
 DATA_NOW = json.loads(DATA.read_text()) if DATA.exists() else None

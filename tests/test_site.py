@@ -113,6 +113,7 @@ def test_a_bad_token_fails_the_build_with_page_and_line(tmp_path, token, problem
     (docs / "index.md").write_text(f"# Home\n\nText.\n\nThe runner is {token}.\n")
     config = tmp_path / "mkdocs.yml"
     config.write_text(yaml.safe_dump({"site_name": "fixture", "theme": {"name": "material", "language": "en"},
+                                      "markdown_extensions": [{"harness.tokens": {"lang": "en"}}],
                                       "hooks": [str(REPO / "harness" / "mkdocs_hooks.py")]}))
     with pytest.raises(AssertionError) as raised:
         build_strictly(config, tmp_path / "site")
