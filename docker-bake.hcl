@@ -4,7 +4,7 @@
 group "default" {
   targets = ["basic", "python-api", "python-api-single", "node-app", "node-app-single",
              "shared-stages", "nextjs-standalone", "nextjs-standalone-single", "arg-scope",
-             "dockerignore"]
+             "dockerignore", "go-static", "go-static-arm64", "go-static-single"]
 }
 
 target "_guide" {
@@ -93,4 +93,30 @@ target "dockerignore" {
   context    = "examples/dockerignore"
   dockerfile = "Dockerfile.docs"
   tags       = ["guide/dockerignore:docs"]
+}
+
+target "go-static" {
+  inherits = ["_guide"]
+  name     = "go-static-${tgt}"
+  matrix   = { tgt = ["build", "runner"] }
+  context  = "examples/go-static"
+  target   = tgt
+  tags     = ["guide/go-static:${tgt}"]
+}
+
+# The same runner for another CPU: the builder runs on this machine's platform and
+# cross-compiles, so no emulation is needed.
+target "go-static-arm64" {
+  inherits  = ["_guide"]
+  context   = "examples/go-static"
+  target    = "runner"
+  platforms = ["linux/arm64"]
+  tags      = ["guide/go-static:runner-arm64"]
+}
+
+target "go-static-single" {
+  inherits   = ["_guide"]
+  context    = "examples/go-static"
+  dockerfile = "Dockerfile.single"
+  tags       = ["guide/go-static:single"]
 }

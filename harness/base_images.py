@@ -44,6 +44,7 @@ RECIPES: dict[str, Recipe] = {
     "python:3.13": Recipe("python", "full", ("debian:trixie-slim", "buildpack-deps:trixie")),
     "node:24-slim": Recipe("node", "slim", ("debian:trixie-slim",)),
     "node:24": Recipe("node", "full", ("debian:trixie-slim", "buildpack-deps:trixie")),
+    "golang:1.27": Recipe("golang", "full", ("buildpack-deps:trixie-scm",)),
 }
 
 

@@ -13,9 +13,12 @@
     <!-- claim: build examples/python-api target=test runs builder test -->
     <!-- claim: readonly python-api:runner 8000 /health -->
     <!-- claim: readonly nextjs-standalone:runner 3000 /api/health tmpfs=/app/.next/cache -->
+    <!-- claim: elf examples/go-static/out/arm64/server aarch64 static -->
 
 A word without a slash after absent/present is a program looked up on PATH; a word with one
 is a path. Each check returns None when the claim holds, or the measured value that broke it.
+`elf` reads the header of a file the page's commands wrote (a path from the repository root): its
+CPU (x86-64, aarch64, ...) and, with `static`, that it asks for no program interpreter (no libc).
 `readonly` starts the image as `docker run --read-only --cap-drop=ALL
 --security-opt=no-new-privileges` (plus a tmpfs for each tmpfs=DIR) and wants HTTP 200 on PATH.
 """
@@ -25,6 +28,7 @@ from __future__ import annotations
 import operator
 import re
 import shlex
+import struct
 import time
 
 import docker.errors
@@ -184,11 +188,50 @@ def check_readonly(image: str, port: str, path: str, *mounts: str) -> str | None
     return None if status == 200 else f"HTTP {status} on {path} under --read-only"
 
 
+# ELF e_machine values (the System V ABI's list) for the CPUs a reader builds for.
+ELF_MACHINES = {"x86-64": 62, "aarch64": 183, "arm": 40, "i386": 3, "riscv": 243, "ppc64": 21, "s390": 22}
+PT_INTERP = 3
+
+
+def elf_header(data: bytes) -> tuple[str, bool]:
+    """(CPU name, has a program interpreter) of a 64- or 32-bit little- or big-endian ELF file."""
+    if data[:4] != b"\x7fELF":
+        raise ValueError("not an ELF file")
+    bits64, order = data[4] == 2, "<" if data[5] == 1 else ">"
+    machine = struct.unpack_from(order + "H", data, 18)[0]
+    if bits64:
+        phoff, = struct.unpack_from(order + "Q", data, 32)
+        phentsize, phnum = struct.unpack_from(order + "HH", data, 54)
+    else:
+        phoff, = struct.unpack_from(order + "I", data, 28)
+        phentsize, phnum = struct.unpack_from(order + "HH", data, 42)
+    types = [struct.unpack_from(order + "I", data, phoff + i * phentsize)[0] for i in range(phnum)]
+    name = next((k for k, v in ELF_MACHINES.items() if v == machine), f"e_machine {machine}")
+    return name, PT_INTERP in types
+
+
+def check_elf(path: str, cpu: str, *static: str) -> str | None:
+    if cpu not in ELF_MACHINES or static not in ((), ("static",)):
+        raise ClaimError(f"the CPU is one of {', '.join(ELF_MACHINES)}; `static` is optional")
+    file = REPO / path
+    if not file.is_file():
+        return f"no file {path} (write the path from the repository root, after the command that makes it)"
+    try:
+        machine, interpreted = elf_header(file.read_bytes())
+    except (ValueError, struct.error):
+        return f"{path} is not an ELF executable"
+    if machine != cpu:
+        return f"{path} is built for {machine}"
+    if static and interpreted:
+        return f"{path} is dynamically linked (it names a program interpreter)"
+    return None
+
+
 CHECKS = {
     "size": check_size, "ratio": check_ratio, "user": check_user, "absent": check_absent,
     "present": check_present, "label": check_label, "layers": check_layers,
     "packages": check_packages, "history": check_history, "build": check_build,
-    "readonly": check_readonly,
+    "readonly": check_readonly, "elf": check_elf,
 }
 
 
@@ -198,7 +241,7 @@ USAGE = {
     "present": "present IMAGE PROGRAM|/PATH ...", "label": "label IMAGE KEY=VALUE",
     "layers": "layers IMAGE <= 12", "packages": "packages IMAGE <= 110",
     "history": "history IMAGE contains|lacks TEXT", "build": "build DIR [target=T] runs|skips STAGE ...",
-    "readonly": "readonly IMAGE PORT /PATH [tmpfs=/DIR ...]",
+    "readonly": "readonly IMAGE PORT /PATH [tmpfs=/DIR ...]", "elf": "elf PATH CPU [static]",
 }
 
 
@@ -211,7 +254,7 @@ def images_named(claim: str) -> list[str]:
     words = shlex.split(claim)
     if not words or words[0] not in CHECKS:
         return []
-    if words[0] == "build":
+    if words[0] in ("build", "elf"):
         return []
     if words[0] == "ratio":
         return [w for w in (words[1:2] + words[3:4]) if w]

@@ -12,7 +12,9 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import functools
+import io
 import subprocess
+import tarfile
 import time
 import urllib.error
 import urllib.request
@@ -20,12 +22,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import docker
+import docker.errors
 
 from harness import transient
 from harness.dockerfiles import EXAMPLES, REPO
 
 BUILT_BY = "dev.multistage-guide.built-by"
 LOCK = Path("/tmp/multistage-guide-build.lock")
+# What Docker puts into every container it creates, whatever the image holds.
+ADDED_BY_DOCKER = frozenset({"/.dockerenv", "/dev", "/dev/console", "/dev/pts", "/dev/shm", "/proc",
+                             "/sys", "/etc/hostname", "/etc/hosts", "/etc/mtab", "/etc/resolv.conf"})
+# Docker's default PATH for a container whose image sets none (FROM scratch).
+PATH_FOLDERS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 
 
 class BuildFailed(AssertionError):
@@ -158,12 +166,50 @@ def changeable_by_user(tag: str, path: str) -> str:
     return output.strip()
 
 
+def files(tag: str) -> frozenset[str]:
+    """Every path in the image's filesystem, read from a created (never started) container's
+    export: it works on images without a shell, such as those FROM scratch."""
+    return _files(client().images.get(tag).id)
+
+
+@functools.cache
+def _files(image_id: str) -> frozenset[str]:
+    container = client().containers.create(image_id, ["/nonexistent"], entrypoint="")
+    try:
+        stream = b"".join(container.export())
+    finally:
+        container.remove(force=True)
+    with tarfile.open(fileobj=io.BytesIO(stream)) as archive:
+        paths = {"/" + member.name.rstrip("/") for member in archive.getmembers()}
+    return frozenset(paths - ADDED_BY_DOCKER)
+
+
+def has_shell(tag: str) -> bool:
+    return _has_shell(client().images.get(tag).id)
+
+
+@functools.cache
+def _has_shell(image_id: str) -> bool:
+    container = client().containers.create(image_id, ["/nonexistent"], entrypoint="")
+    try:
+        container.get_archive("/bin/sh")
+        return True
+    except docker.errors.NotFound:
+        return False
+    finally:
+        container.remove(force=True)
+
+
 def has_program(tag: str, program: str) -> bool:
+    if not has_shell(tag):  # no shell, no PATH search: look in the usual bin folders
+        return any(f"{folder}/{program}" in files(tag) for folder in PATH_FOLDERS)
     code, _ = run_output(tag, "sh", "-c", f"command -v {program}", entrypoint="")
     return code == 0
 
 
 def has_path(tag: str, path: str) -> bool:
+    if not has_shell(tag):
+        return path.rstrip("/") in files(tag)
     code, _ = run_output(tag, "test", "-e", path, entrypoint="")
     return code == 0
 

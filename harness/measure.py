@@ -1,6 +1,6 @@
 """Measure every example image and write data/measurements.json, which the pages show.
 
-    python -m harness.measure      (nox -s measure)
+    python -m harness.measure [EXAMPLE ...]   (nox -s measure [-- EXAMPLE ...]): time only these
 
 What it records, all from runs on this machine:
 - per image (every target in docker-bake.hcl): size, layers, Debian packages, programs on
@@ -59,6 +59,7 @@ EDITS = {
     "node-app": ("src/app.ts", "runner", "//"),
     "shared-stages": ("api/app.py", "api", "#"),
     "nextjs-standalone": ("app/page.tsx", "runner", "//"),
+    "go-static": ("main.go", "runner", "//"),
 }
 
 
@@ -89,11 +90,13 @@ def programs_on_path(tag: str) -> int:
 
 def describe(tag: str) -> dict:
     attrs = images.client().images.get(tag).attrs
+    shell = images.has_shell(tag)
     return {
         "size": attrs["Size"],
         "layers": len(attrs["RootFS"]["Layers"]),
-        "packages": images.package_count(tag),
-        "programs": programs_on_path(tag),
+        # An image without a shell (FROM scratch) has no dpkg either, and nothing on PATH.
+        "packages": images.package_count(tag) if shell else 0,
+        "programs": programs_on_path(tag) if shell else 0,
         "user": attrs["Config"].get("User") or "root",
     }
 
@@ -206,7 +209,9 @@ def base_image_facts() -> dict:
     return facts
 
 
-def measure() -> dict:
+def measure(only: list[str]) -> dict:
+    """Describe every image of the bake file; time the builds of `only` (every example when
+    empty), keeping the other examples' times from the data file."""
     targets = bake_targets()
     bake_all_s = bake()
     data = {
@@ -215,19 +220,24 @@ def measure() -> dict:
         "base_images": base_image_facts(),
         "bake_all_warm_s": round(bake_all_s, 1),
         "images": {},
-        "builds": {},
+        "builds": json.loads(DATA.read_text())["builds"] if only else {},
     }
     for target in targets.values():
         for tag in target["tags"]:
             data["images"][image_key(tag)] = describe(tag)
-    for example in EDITS:
+    for example in only or EDITS:
         print(f"measure: build times of {example}", file=sys.stderr, flush=True)
         data["builds"][example] = build_times(example, targets)
     return data
 
 
-def main() -> int:
-    data = measure()
+def main(argv: list[str]) -> int:
+    unknown = sorted(set(argv) - EDITS.keys())
+    if unknown:
+        print(f"measure: no example {', '.join(unknown)}; the examples are {', '.join(EDITS)}",
+              file=sys.stderr)
+        return 2
+    data = measure(argv)
     DATA.parent.mkdir(exist_ok=True)
     DATA.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     print(f"measure: wrote {DATA.relative_to(REPO)} ({len(data['images'])} images)", file=sys.stderr)
@@ -235,4 +245,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

@@ -3,6 +3,10 @@ message naming page:line and the measured value, where it should not."""
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 import pytest
 from _pytest.outcomes import Skipped
 
@@ -116,10 +120,24 @@ def test_a_false_claim_on_a_page_names_page_line(fixture_images, tmp_path):
     assert f"{broken}:9: claim `size guide/fixture:runner < 2MB` is false: measured" in str(raised.value)
 
 
+def test_elf_claims_read_the_header(tmp_path):
+    """The interpreter running this test is a dynamically linked executable of this machine."""
+    python = os.path.realpath(sys.executable)
+    machine, interpreted = claims.elf_header(Path(python).read_bytes())
+    assert interpreted and machine in claims.ELF_MACHINES
+    assert claims.check_elf(python, machine) is None
+    other = "aarch64" if machine != "aarch64" else "x86-64"
+    assert claims.check_elf(python, other) == f"{python} is built for {machine}"
+    assert "dynamically linked" in claims.check_elf(python, machine, "static")
+    assert claims.check_elf("README.md", machine) == "README.md is not an ELF executable"
+    assert claims.check_elf("nothing/here", machine).startswith("no file nothing/here")
+
+
 @pytest.mark.parametrize("claim", ["weight guide/fixture:runner < 1MB", "size guide/fixture:runner",
                                    "ratio a b >= 1", "build tests/fixtures/tiny flies",
                                    "readonly guide/fixture:server http /",
-                                   "readonly guide/fixture:server 8080 / cache=/tmp"])
+                                   "readonly guide/fixture:server 8080 / cache=/tmp",
+                                   "elf README.md sparc", "elf README.md x86-64 dynamic"])
 def test_malformed_claims_are_errors(claim):
     with pytest.raises(claims.ClaimError):
         claims.check(claim)
