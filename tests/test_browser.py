@@ -1,35 +1,19 @@
 """The site in a real browser: headless Chromium (Debian's) driven by Playwright against the
-built site served on loopback. Screenshots go to test-artifacts/ (not committed)."""
+built site served on loopback (the `browser`, `base_url` and `page` fixtures are in conftest.py,
+which test_search.py shares; search is tested there). Screenshots go to test-artifacts/ (not committed)."""
 
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from harness.dockerfiles import REPO
-from harness.site import build, serve
 
 ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-# The flags this closed network needs: no background requests to Google's hosts.
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture(scope="module")
-def base_url(tmp_path_factory):
-    assert CHROMIUM, "no Chromium: run scripts/ensure-browser.sh"
-    out = tmp_path_factory.mktemp("site")
-    build(out)
-    with serve(out) as url:
-        yield url
 
 
 @pytest.fixture(scope="module")
@@ -51,30 +35,6 @@ def served_url():
     finally:
         server.terminate()
         server.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.errors = []
-    # Nothing may come from another host: a request that leaves loopback is an error even
-    # where the network would answer it (fonts, CDNs, api.github.com for repository stars).
-    page.on("request", lambda request: request.url.startswith(("http://127.0.0.1:", "data:", "blob:"))
-            or page.errors.append(f"request to another host: {request.url}"))
-    page.on("console", lambda msg: msg.type == "error" and page.errors.append(msg.text))
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    yield page
-    context.close()
 
 
 @pytest.mark.parametrize(("path", "lang", "title"), [("/", "ko", "멀티스테이지"),
@@ -105,28 +65,6 @@ def test_the_served_site_reloads_when_a_page_changes(page, served_url):
         # A new modification time is a change to the server's watcher; the text stays.
         (REPO / "docs" / "en" / "cache.md").touch()
     assert page.url == served_url + "/en/cache/"
-    assert page.errors == []
-
-
-@pytest.mark.parametrize(("query", "expected"), [("스테이지", "stage-names"), ("캐시", "cache"),
-                                                 ("타깃", "targets")])
-def test_korean_search_finds_the_right_page(page, base_url, query, expected):
-    page.goto(base_url + "/")
-    # At this width the search field sits in the header (the magnifier button is for phones).
-    # Material reads the field on keyup, focus, or when its search worker becomes ready;
-    # fill() alone sends none of these once the worker is up, so a key press follows.
-    box = page.locator("input.md-search__input")
-    box.click()
-    box.fill(query)
-    box.press("End")
-    # One link per matching page (sections of a page are nested inside its item).
-    results = page.locator(".md-search-result__item > a")
-    results.first.wait_for(timeout=15000)
-    pages = list(dict.fromkeys(urlsplit(href).path
-                               for href in results.evaluate_all("els => els.map(e => e.href)")))
-    page.screenshot(path=str(ARTIFACTS / f"search-{expected}.png"))
-    # The right page on the first screen of results: among the first five pages listed.
-    assert f"/{expected}/" in pages[:5], pages
     assert page.errors == []
 
 
