@@ -1,17 +1,42 @@
 #!/usr/bin/env bash
 # The browser tests drive Debian's Chromium (Playwright's own browser download cannot work
-# offline). Install it when missing; quiet when it is there.
+# offline), and tests/test_lighthouse.py runs the Lighthouse pinned in tests/lighthouse/.
+# Install what is missing; quiet when everything is there.
 set -euo pipefail
-for candidate in chromium chromium-browser google-chrome; do
-  if command -v "$candidate" >/dev/null 2>&1; then
-    exit 0
+cd "$(dirname "$0")/.."
+
+ensure_chromium() {
+  local candidate
+  for candidate in chromium chromium-browser google-chrome; do
+    if command -v "$candidate" >/dev/null 2>&1; then
+      return 0
+    fi
+  done
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "ensure-browser: no Chromium found; install chromium (the browser tests need it)" >&2
+    exit 1
   fi
-done
-if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-  echo "ensure-browser: no Chromium found; install chromium (the browser tests need it)" >&2
-  exit 1
-fi
-echo "ensure-browser: installing Debian's chromium" >&2
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null
+  echo "ensure-browser: installing Debian's chromium" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null
+}
+
+# npm ci: exactly what package-lock.json names, its integrity hashes checked. Again whenever the
+# lock is newer than the installed tree (npm keeps a copy of it in node_modules/).
+ensure_lighthouse() {
+  local dir=tests/lighthouse
+  if [ -x "$dir/node_modules/.bin/lighthouse" ] \
+    && [ ! "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    return 0
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "ensure-browser: no npm found; install Node.js 18.20 or later (tests/test_lighthouse.py needs it)" >&2
+    exit 1
+  fi
+  echo "ensure-browser: installing Lighthouse into $dir (npm ci)" >&2
+  npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >/dev/null
+}
+
+ensure_chromium
+ensure_lighthouse
