@@ -1,4 +1,4 @@
-"""examples/python-api: FastAPI + psycopg2 built from source, five stages.
+"""examples/python-api: FastAPI + psycopg2 built from source, six stages.
 
 What the page claims and these tests prove:
 - every target builds (builder, test, dev, runner) and so do the one-stage baselines;
@@ -6,6 +6,8 @@ What the page claims and these tests prove:
   stops on SIGTERM, runs as a non-root user and carries no compiler, no test tools, no tests;
 - `docker build .` (the last stage, runner) never runs the `test` stage: a failing test fails
   `--target test` but not the runner build. The README's CI command builds both;
+- `--target test-report --output type=local,dest=DIR` writes only the test run's JUnit report
+  (junit.xml: tests ran, none failed); with a failing test the build fails and writes nothing;
 - the runner is small next to the baselines, and a one-line change of app code rebuilds in
   seconds with the pip install step CACHED.
 """
@@ -16,6 +18,7 @@ import json
 import re
 import shutil
 import uuid
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -93,23 +96,29 @@ def sizes(runner: str) -> dict[str, int]:
 
 def test_stages_and_their_order() -> None:
     stages = parse(CONTEXT / "Dockerfile")
-    assert [s.name for s in stages] == ["base", "builder", "test", "dev", "runner"]
+    assert [s.name for s in stages] == ["base", "builder", "test", "test-report", "dev", "runner"]
     by_name = {s.name: s for s in stages}
     assert by_name["base"].base == "python:3.13-slim"
     assert by_name["test"].base == "builder"
+    # The report stage holds nothing but what it copies from `test`.
+    assert by_name["test-report"].base == "scratch"
+    assert by_name["test-report"].copies_from() == ["test"]
     # The runner is the last stage (`docker build .`) and reads nothing from `test`.
     runner = stages[-1]
     assert runner.name == "runner" and runner.base == "base"
     assert "test" not in runner.copies_from() and runner.copies_from() == ["builder"]
     text = (CONTEXT / "Dockerfile").read_text()
-    for section in ("builder", "test", "runner"):
+    for section in ("builder", "test", "test-report", "runner"):
         assert f"# --8<-- [start:{section}]" in text and f"# --8<-- [end:{section}]" in text
 
 
 def test_readmes_document_the_ci_command() -> None:
     command = "docker build --target test -t python-api:test . && docker build -t python-api ."
+    export = "docker build --target test-report --output type=local,dest=reports ."
     for readme in ("README.md", "README.en.md"):
-        assert command in (CONTEXT / readme).read_text(), readme
+        text = (CONTEXT / readme).read_text()
+        assert command in text, readme
+        assert export in text, readme
 
 
 # --- every target and the baselines build --------------------------------------------------
@@ -271,6 +280,38 @@ def test_failing_test_does_not_stop_the_runner_build(broken_copy: Path) -> None:
     assert not result.ran("pytest")
     assert step_states(result.log, "pytest") == []
     assert config_user(result.tag) == config_user(build(EXAMPLE, "runner").tag)
+
+
+# --- the JUnit report out of the test stage ------------------------------------------------
+
+
+def export_report(context: Path, destination: Path) -> None:
+    """docker build --target test-report --output type=local,dest=DESTINATION CONTEXT"""
+    buildx(context, target="test-report", load=False, extra=["--output", f"type=local,dest={destination}"])
+
+
+def test_test_report_exports_only_the_junit_report(tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    export_report(CONTEXT, reports)
+    assert [p.relative_to(reports).as_posix() for p in reports.rglob("*")] == ["junit.xml"]
+    root = ET.parse(reports / "junit.xml").getroot()
+    suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+    assert suites, f"no <testsuite> in the report: <{root.tag}>"
+    tests = sum(int(suite.get("tests", "0")) for suite in suites)
+    assert tests > 0, "the report says no test ran"
+    assert len(list(root.iter("testcase"))) == tests
+    for suite in suites:
+        assert (suite.get("failures"), suite.get("errors")) == ("0", "0")
+
+
+def test_failing_test_fails_the_report_export_and_writes_nothing(broken_copy: Path, tmp_path: Path) -> None:
+    """pytest exits non-zero, so the RUN fails, test-report is never built, nothing is exported."""
+    reports = tmp_path / "reports"
+    with pytest.raises(BuildFailed) as failure:
+        export_report(broken_copy, reports)
+    assert "test_that_fails" in failure.value.output
+    assert "1 failed" in failure.value.output
+    assert not reports.exists(), sorted(p.name for p in reports.rglob("*"))
 
 
 # --- sizes and rebuilds ---------------------------------------------------------------------
