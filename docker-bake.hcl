@@ -4,7 +4,8 @@
 group "default" {
   targets = ["basic", "python-api", "python-api-single", "node-app", "node-app-single",
              "shared-stages", "nextjs-standalone", "nextjs-standalone-single", "arg-scope",
-             "dockerignore", "go-static", "go-static-arm64", "go-static-single"]
+             "dockerignore", "go-static", "go-static-arm64", "go-static-single",
+             "python-uv"]
 }
 
 target "_guide" {
@@ -119,4 +120,13 @@ target "go-static-single" {
   context    = "examples/go-static"
   dockerfile = "Dockerfile.single"
   tags       = ["guide/go-static:single"]
+}
+
+target "python-uv" {
+  inherits = ["_guide"]
+  name     = "python-uv-${tgt}"
+  matrix   = { tgt = ["builder", "runner"] }
+  context  = "examples/python-uv"
+  target   = tgt
+  tags     = ["guide/python-uv:${tgt}"]
 }

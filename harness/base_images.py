@@ -45,6 +45,7 @@ RECIPES: dict[str, Recipe] = {
     "node:24-slim": Recipe("node", "slim", ("debian:trixie-slim",)),
     "node:24": Recipe("node", "full", ("debian:trixie-slim", "buildpack-deps:trixie")),
     "golang:1.27": Recipe("golang", "full", ("buildpack-deps:trixie-scm",)),
+    "ghcr.io/astral-sh/uv:0.13.9": Recipe("uv", "image", ("debian:trixie-slim",)),
 }
 
 

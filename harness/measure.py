@@ -60,6 +60,7 @@ EDITS = {
     "shared-stages": ("api/app.py", "api", "#"),
     "nextjs-standalone": ("app/page.tsx", "runner", "//"),
     "go-static": ("main.go", "runner", "//"),
+    "python-uv": ("app/main.py", "runner", "#"),
 }
 
 

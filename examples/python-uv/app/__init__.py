@@ -1,0 +1,1 @@
+"""A small FastAPI service that talks to PostgreSQL through psycopg2."""
