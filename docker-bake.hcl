@@ -24,7 +24,7 @@ target "basic" {
 target "python-api" {
   inherits = ["_guide"]
   name     = "python-api-${tgt}"
-  matrix   = { tgt = ["builder", "test", "dev", "runner"] }
+  matrix   = { tgt = ["builder", "test", "dev", "trimmed", "runner-minimal", "runner"] }
   context  = "examples/python-api"
   target   = tgt
   tags     = ["guide/python-api:${tgt}"]
@@ -42,7 +42,7 @@ target "python-api-single" {
 target "node-app" {
   inherits = ["_guide"]
   name     = "node-app-${tgt}"
-  matrix   = { tgt = ["deps", "prod-deps", "builder", "runner-seed", "runner"] }
+  matrix   = { tgt = ["deps", "prod-deps", "builder", "runner-seed", "runner-minimal", "runner"] }
   context  = "examples/node-app"
   target   = tgt
   tags     = ["guide/node-app:${tgt}"]

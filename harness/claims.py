@@ -166,7 +166,10 @@ def check_readonly(image: str, port: str, path: str, *mounts: str) -> str | None
     workdir = config.get("WorkingDir") or "/"
     probe = ('[ "$1" = / ] || find "$1" -xdev -writable -print 2>/dev/null | head -n 3; '
              'touch "$1/.readonly-probe" 2>/dev/null && echo "created $1/.readonly-probe"; true')
-    code, output = images.run_output(image, "sh", "-c", probe, "probe", workdir, entrypoint="")
+    if images.has_shell(image):
+        code, output = images.run_output(image, "sh", "-c", probe, "probe", workdir, entrypoint="")
+    else:  # FROM scratch: owners and modes from the image's files instead
+        code, output = 0, images.changeable_by_user(image, workdir)
     if code != 0 or output.strip():
         return f"uid {numeric.group(1)} can write in {workdir}: {' '.join(output.split())}"
     tmpfs = {mount.split("=", 1)[1]: "" for mount in mounts}

@@ -156,6 +156,8 @@ def hardened_output(tag: str) -> tuple[int, str]:
 def changeable_by_user(tag: str, path: str) -> str:
     """What under `path` the image's runtime user could change: files root does not own, or
     files that user can write. Empty when the policy holds."""
+    if not has_shell(tag):
+        return _changeable_in_export(tag, path)
     container = start(tag, ["find", path, "(", "!", "-user", "root", "-o", "-writable", ")", "-print"])
     try:
         code = container.wait(timeout=60)["StatusCode"]
@@ -166,6 +168,24 @@ def changeable_by_user(tag: str, path: str) -> str:
     return output.strip()
 
 
+def _changeable_in_export(tag: str, path: str) -> str:
+    """changeable_by_user for an image without `find`: owners and modes from its export."""
+    user = config_user(tag)
+    uid, _, gid = user.partition(":")
+    assert uid.isdigit() and (not gid or gid.isdigit()), f"USER {user!r} is not numeric"
+    uid, gid = int(uid), int(gid or uid)
+    found = []
+    for member in _members(client().images.get(tag).id):
+        name = "/" + member.name.rstrip("/")
+        if name != path and not name.startswith(path.rstrip("/") + "/"):
+            continue
+        writable = (member.mode & 0o002 or (member.uid == uid and member.mode & 0o200)
+                    or (member.gid == gid and member.mode & 0o020))
+        if member.uid != 0 or (writable and not member.issym()):
+            found.append(name)
+    return "\n".join(found)
+
+
 def files(tag: str) -> frozenset[str]:
     """Every path in the image's filesystem, read from a created (never started) container's
     export: it works on images without a shell, such as those FROM scratch."""
@@ -173,14 +193,24 @@ def files(tag: str) -> frozenset[str]:
 
 
 @functools.cache
-def _files(image_id: str) -> frozenset[str]:
+def _members(image_id: str) -> tuple[tarfile.TarInfo, ...]:
     container = client().containers.create(image_id, ["/nonexistent"], entrypoint="")
     try:
         stream = b"".join(container.export())
     finally:
         container.remove(force=True)
     with tarfile.open(fileobj=io.BytesIO(stream)) as archive:
-        paths = {"/" + member.name.rstrip("/") for member in archive.getmembers()}
+        return tuple(archive.getmembers())
+
+
+def file_sizes(tag: str) -> dict[str, int]:
+    """Each regular file of the image and its size in bytes."""
+    return {"/" + m.name: m.size for m in _members(client().images.get(tag).id) if m.isfile()
+            and "/" + m.name not in ADDED_BY_DOCKER}
+
+
+def _files(image_id: str) -> frozenset[str]:
+    paths = {"/" + member.name.rstrip("/") for member in _members(image_id)}
     return frozenset(paths - ADDED_BY_DOCKER)
 
 

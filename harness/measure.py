@@ -89,10 +89,35 @@ def programs_on_path(tag: str) -> int:
     return int(output.strip()) if code == 0 else -1
 
 
+def part_of(path: str) -> str:
+    """Which part of a runtime a file is: the interpreter (its program and standard library),
+    the dependencies the app installed, the shared libraries they load, the app, or other."""
+    if path.startswith("/app/node_modules/") or path.startswith("/usr/local/lib/python3.13/site-packages/"):
+        return "dependencies"
+    if path.startswith("/app/"):
+        return "app"
+    if path.startswith("/usr/local/bin/"):
+        name = path.rsplit("/", 1)[1]
+        return "interpreter" if name == "node" or name.startswith("python") else "dependencies"
+    if path.startswith("/usr/local/lib/"):
+        return "interpreter"
+    if path.startswith(("/lib/", "/lib64/", "/usr/lib/")):
+        return "libraries"
+    return "other"
+
+
+def parts(tag: str) -> dict[str, int]:
+    """Bytes of regular files per part (see part_of), read from the image's files."""
+    found = dict.fromkeys(("interpreter", "dependencies", "libraries", "app", "other"), 0)
+    for path, size in images.file_sizes(tag).items():
+        found[part_of(path)] += size
+    return found
+
+
 def describe(tag: str) -> dict:
     attrs = images.client().images.get(tag).attrs
     shell = images.has_shell(tag)
-    return {
+    described = {
         "size": attrs["Size"],
         "layers": len(attrs["RootFS"]["Layers"]),
         # An image without a shell (FROM scratch) has no dpkg either, and nothing on PATH.
@@ -100,6 +125,9 @@ def describe(tag: str) -> dict:
         "programs": programs_on_path(tag) if shell else 0,
         "user": attrs["Config"].get("User") or "root",
     }
+    if not shell:  # small enough to read whole: what the smallest runtimes are made of
+        described["parts"] = parts(tag)
+    return described
 
 
 # A Dockerfile step in BuildKit's plain progress: `#12 [builder 3/5] RUN ...`, `#3 [2/2] COPY ...`.

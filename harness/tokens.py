@@ -12,6 +12,9 @@ In a page, `{{ KIND ARGS }}` is replaced before any other Markdown processing:
                                  warm          nothing changed
                                  edit          one line of application source changed
                                  steps         the sum of the cold build's Dockerfile steps
+    {{ part python-api:runner-minimal interpreter }}  bytes of one part of a runtime without a
+                                 shell: interpreter, dependencies, libraries, app or other
+    {{ floor python-api:runner-minimal }}  interpreter + dependencies + libraries
     {{ parallel node-app }}      the cold build's step time over its wall time (1.42배 / 1.42×)
     {{ base python:3.13-slim }}  official image or local stand-in
     {{ base python:3.13-slim size }}  the base image's measured size, 121.3 MB
@@ -48,8 +51,9 @@ from harness.dockerfiles import EXAMPLES, REPO
 
 NAME = "harness.tokens"  # as mkdocs.yml names the extension
 DATA = REPO / "data" / "measurements.json"
-# The token grammar, for every module that looks for tokens: a kind, then its arguments.
-TOKEN = re.compile(r"\{\{\s*([a-z]+)\s+([^{}]*?)\s*\}\}")
+# The token grammar, for every module that looks for tokens: a space, a kind, then its arguments.
+# The space keeps Go templates in commands (`docker inspect -f '{{json .Config}}'`) out of it.
+TOKEN = re.compile(r"\{\{\s+([a-z]+)\s+([^{}]*?)\s*\}\}")
 # Above pymdownx.snippets (32) and Python-Markdown's own preprocessors (30 and below): the lines
 # are still the page's own, so errors name the right line, and included files stay verbatim.
 PRIORITY = 35
@@ -72,6 +76,9 @@ TABLE = [
 ]
 # The build times harness.measure records per example (see its docstring), and the step sum.
 TIMES = ("cold", "base-update", "warm", "edit")
+# What a runtime cannot do without: the interpreter and its standard library, the installed
+# dependencies and the shared libraries they load (harness.measure.part_of sorts the files).
+FLOOR = ("interpreter", "dependencies", "libraries")
 
 
 class TokenError(ValueError):
@@ -157,6 +164,14 @@ def chart(data: dict, lang: str) -> str:
     return "".join(parts)
 
 
+def parts(data: dict, key: str) -> dict:
+    found = image(data, key).get("parts")
+    if not found:
+        raise TokenError(f"no parts measured for {key} (harness.measure records them for images "
+                         f"without a shell)")
+    return found
+
+
 def stages(example: str, lang: str) -> str:
     name, _, dockerfile = example.partition("/")
     path = EXAMPLES / name / (dockerfile or "Dockerfile")
@@ -173,6 +188,10 @@ def render(kind: str, args: list[str], data: dict, lang: str) -> str:
         return times(image(data, args[0])["size"] / image(data, args[1])["size"], lang)
     if kind == "diff":
         return mb(image(data, args[0])["size"] - image(data, args[1])["size"])
+    if kind == "part" and len(args) == 2:
+        return mb(parts(data, args[0])[args[1]])
+    if kind == "floor" and len(args) == 1:
+        return mb(sum(parts(data, args[0])[p] for p in FLOOR))
     if kind in ("packages", "programs", "layers", "user"):
         return str(image(data, args[0])[kind])
     if kind == "time" and len(args) == 2:

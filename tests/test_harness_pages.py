@@ -39,7 +39,7 @@ def failure(name: str) -> str:
 
 @pytest.fixture(scope="module")
 def fixture_images():
-    for target in ("builder", "runner", "server", "server-writable"):
+    for target in ("builder", "runner", "server", "server-writable", "scratch-writable"):
         images.buildx(FIXTURES / "tiny", target=target, tag=f"guide/fixture:{target}")
 
 
@@ -118,6 +118,15 @@ def test_a_false_claim_on_a_page_names_page_line(fixture_images, tmp_path):
         for example in sybil.parse(broken).examples():
             example.evaluate()
     assert f"{broken}:9: claim `size guide/fixture:runner < 2MB` is false: measured" in str(raised.value)
+
+
+def test_an_image_without_a_shell_is_checked_from_its_files(fixture_images):
+    """FROM scratch has no find and no sh: owners and modes come from the image's export."""
+    tag = "guide/fixture:scratch-writable"
+    assert not images.has_shell(tag)
+    assert images.changeable_by_user(tag, "/app").split() == ["/app/owned", "/app/world-writable"]
+    assert images.has_path(tag, "/app/fine") and not images.has_program(tag, "sh")
+    assert "uid 10001 can write in /app" in claims.check(f"readonly {tag} 8080 /")
 
 
 def test_elf_claims_read_the_header(tmp_path):

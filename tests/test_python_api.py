@@ -77,14 +77,18 @@ def copy_example(destination: Path) -> Path:
     )
 
 
-@pytest.fixture(scope="module")
-def runner() -> str:
-    return build(EXAMPLE, "runner").tag
+# Every runtime image must pass the same runner tests: the default and the smallest, FROM scratch.
+SHIPPED = ["runner", "runner-minimal"]
+
+
+@pytest.fixture(scope="module", params=SHIPPED)
+def runner(request: pytest.FixtureRequest) -> str:
+    return build(EXAMPLE, request.param).tag
 
 
 @pytest.fixture(scope="module")
-def sizes(runner: str) -> dict[str, int]:
-    found = {"runner": size(runner), "builder": size(build(EXAMPLE, "builder").tag)}
+def sizes() -> dict[str, int]:
+    found = {target: size(build(EXAMPLE, target).tag) for target in ("runner", "runner-minimal", "builder")}
     for dockerfile in BASELINES:
         found[dockerfile] = size(build(EXAMPLE, None, dockerfile=dockerfile).tag)
     print("\npython-api sizes (MB): " + ", ".join(f"{k} {v / MB:.1f}" for k, v in found.items()))
@@ -96,7 +100,8 @@ def sizes(runner: str) -> dict[str, int]:
 
 def test_stages_and_their_order() -> None:
     stages = parse(CONTEXT / "Dockerfile")
-    assert [s.name for s in stages] == ["base", "builder", "test", "test-report", "dev", "runner"]
+    assert [s.name for s in stages] == ["base", "builder", "test", "test-report", "dev", "trimmed",
+                                        "rootfs", "runner-minimal", "runner"]
     by_name = {s.name: s for s in stages}
     assert by_name["base"].base == "python:3.13-slim"
     assert by_name["test"].base == "builder"
@@ -181,7 +186,8 @@ def test_runner_stops_on_sigterm(runner: str) -> None:
 
 def test_runner_is_not_root(runner: str) -> None:
     assert config_user(runner) == "10001:10001"
-    code, output = run_output(runner, "id", "-u")
+    # Python reports the uid itself: runner-minimal has no `id`.
+    code, output = run_output(runner, "python", "-c", "import os; print(os.getuid())")
     assert (code, output.strip()) == (0, "10001")
 
 
@@ -319,6 +325,7 @@ def test_failing_test_fails_the_report_export_and_writes_nothing(broken_copy: Pa
 
 def test_runner_size_floor(sizes: dict[str, int]) -> None:
     assert sizes["runner"] <= 160 * MB
+    assert sizes["runner-minimal"] <= 90 * MB
 
 
 def test_runner_against_baselines(sizes: dict[str, int]) -> None:
@@ -326,7 +333,7 @@ def test_runner_against_baselines(sizes: dict[str, int]) -> None:
     assert sizes["Dockerfile.single-slim"] / sizes["runner"] >= 2
 
 
-def test_app_change_rebuilds_fast_with_pip_cached(tmp_path: Path, runner: str) -> None:
+def test_app_change_rebuilds_fast_with_pip_cached(tmp_path: Path) -> None:
     copy = copy_example(tmp_path)
     tag = tag_for(EXAMPLE, "rebuild")
     buildx(copy, target="runner", tag=tag)  # warm: the copy's layers are in the cache

@@ -47,6 +47,8 @@ def test_the_size_table_is_a_markdown_table():
     ("{{ size python-api:nonexistent }}", "no measured image 'python-api:nonexistent'"),
     ("{{ weight python-api:runner }}", "unknown token"),
     ("{{ time python-api lukewarm }}", "no build time 'lukewarm'; one of: cold, base-update"),
+    ("{{ part python-api:runner interpreter }}", "no parts measured for python-api:runner"),
+    ("{{ part python-api:runner-minimal kernel }}", "kernel"),
 ])
 def test_a_bad_token_names_its_line_and_what_to_write_instead(token, problem):
     with pytest.raises(TokenError) as raised:
@@ -54,6 +56,18 @@ def test_a_bad_token_names_its_line_and_what_to_write_instead(token, problem):
     message = str(raised.value)
     assert message.startswith(f"docs/en/index.md:5: bad token {token} ("), message
     assert problem in message and message.endswith("the tokens are listed in harness/tokens.py"), message
+
+
+def test_go_templates_in_commands_are_not_tokens():
+    text = ("$ docker image inspect -f '{{json .Config.Labels}}' img\n"
+            "$ docker inspect -f '{{index .Config.Labels \"a\"}}' img\n")
+    assert "{{json .Config.Labels}}" in render(text) and "{{index .Config.Labels" in render(text)
+
+
+def test_the_floor_is_the_sum_of_three_parts():
+    parts = json.loads(DATA.read_text())["images"]["python-api:runner-minimal"]["parts"]
+    floor = (parts["interpreter"] + parts["dependencies"] + parts["libraries"]) / 1e6
+    assert f"{floor:,.1f} MB" in render("{{ floor python-api:runner-minimal }}")
 
 
 def test_the_line_is_the_pages_own_after_an_included_file():
