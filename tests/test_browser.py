@@ -1,5 +1,5 @@
 """The site in a real browser: headless Chromium (Debian's) driven by Playwright against the
-built site served on loopback (the `browser`, `base_url` and `page` fixtures are in conftest.py,
+built site served on loopback (the `browser`, `base_url` and `page` fixtures are in harness/browser.py,
 which test_search.py shares; search is tested there). Screenshots go to test-artifacts/ (not committed)."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""Fixtures the browser tests share (test_browser.py, test_search.py): the site built once a
-session and served on loopback, headless Chromium (Debian's) driven by Playwright, and a page in
-it. Screenshots go to test-artifacts/."""
+"""Fixtures the browser tests share (test_browser.py, test_search.py), as a pytest plugin: the
+site built once a session and served on loopback, headless Chromium (Debian's) driven by
+Playwright, and a page in it. Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
