@@ -23,7 +23,7 @@ LIGHTHOUSE_DIR = REPO / "tests" / "lighthouse"
 LIGHTHOUSE = LIGHTHOUSE_DIR / "node_modules" / ".bin" / "lighthouse"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Headless as root, and none of the background requests to Google's hosts this closed network
-# would refuse (Lighthouse's own launcher adds most of the rest).
+# would refuse (Lighthouse's own launcher, chrome-launcher, adds most of the rest).
 CHROME_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
