@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gzip
 import http.server
+import io
 import os
 import re
 import subprocess
 import sys
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from harness.dockerfiles import REPO
 from harness.tokens import TOKEN
@@ -67,10 +70,34 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _GzipHandler(_QuietHandler):
+    """Text files gzip-compressed for a client that accepts it, as GitHub Pages serves them."""
+
+    COMPRESSED = (".html", ".css", ".js", ".json", ".svg", ".xml", ".txt")
+
+    def send_head(self):
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            if not urlsplit(self.path).path.endswith("/"):
+                return super().send_head()  # the redirect to the folder's address
+            path = path / "index.html"
+        wants_gzip = "gzip" in self.headers.get("Accept-Encoding", "")
+        if not (wants_gzip and path.suffix in self.COMPRESSED and path.is_file()):
+            return super().send_head()
+        body = gzip.compress(path.read_bytes())
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
+
+
 @contextlib.contextmanager
-def serve(root: Path):
-    """Serve a folder on 127.0.0.1 at a free port; yield the base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(root))
+def serve(root: Path, compress: bool = False):
+    """Serve a folder on 127.0.0.1 at a free port; yield the base URL. With `compress`, text
+    files go out gzip-compressed to clients that accept it, as a real host serves them."""
+    handler = functools.partial(_GzipHandler if compress else _QuietHandler, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
