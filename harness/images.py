@@ -192,13 +192,20 @@ def files(tag: str) -> frozenset[str]:
     return _files(client().images.get(tag).id)
 
 
-@functools.cache
-def _members(image_id: str) -> tuple[tarfile.TarInfo, ...]:
+@contextlib.contextmanager
+def _created(image_id: str):
+    """A container of the image, created to read its files and never started; removed after."""
     container = client().containers.create(image_id, ["/nonexistent"], entrypoint="")
     try:
-        stream = b"".join(container.export())
+        yield container
     finally:
         container.remove(force=True)
+
+
+@functools.cache
+def _members(image_id: str) -> tuple[tarfile.TarInfo, ...]:
+    with _created(image_id) as container:
+        stream = b"".join(container.export())
     with tarfile.open(fileobj=io.BytesIO(stream)) as archive:
         return tuple(archive.getmembers())
 
@@ -209,6 +216,7 @@ def file_sizes(tag: str) -> dict[str, int]:
             and "/" + m.name not in ADDED_BY_DOCKER}
 
 
+@functools.cache
 def _files(image_id: str) -> frozenset[str]:
     paths = {"/" + member.name.rstrip("/") for member in _members(image_id)}
     return frozenset(paths - ADDED_BY_DOCKER)
@@ -220,14 +228,12 @@ def has_shell(tag: str) -> bool:
 
 @functools.cache
 def _has_shell(image_id: str) -> bool:
-    container = client().containers.create(image_id, ["/nonexistent"], entrypoint="")
-    try:
-        container.get_archive("/bin/sh")
-        return True
-    except docker.errors.NotFound:
-        return False
-    finally:
-        container.remove(force=True)
+    with _created(image_id) as container:
+        try:
+            container.get_archive("/bin/sh")
+        except docker.errors.NotFound:
+            return False
+    return True
 
 
 def has_program(tag: str, program: str) -> bool:
