@@ -84,6 +84,36 @@ def test_korean_text_breaks_between_words_and_diagrams_render(page, base_url):
     assert page.errors == []
 
 
+@pytest.mark.parametrize(("system", "scheme", "then", "after"), [("light", "default", "dark", "slate"),
+                                                             ("dark", "slate", "light", "default")])
+def test_the_colour_scheme_follows_the_system_setting(page, base_url, system, scheme, then, after):
+    """overrides/partials/palette.html: the scheme of the reader's system, from the first paint
+    and when it changes while the page is open; the header has no toggle of Material's."""
+    page.emulate_media(color_scheme=system)
+    page.goto(base_url + "/en/python/")
+    body = page.locator("body")
+    assert body.get_attribute("data-md-color-scheme") == scheme
+    page.emulate_media(color_scheme=then)
+    page.wait_for_function(f"document.body.dataset.mdColorScheme === {after!r}", timeout=5000)
+    assert page.locator("[data-md-component=palette]").count() == 0
+    assert page.errors == []
+
+
+def test_code_blocks_get_their_copy_button_when_they_come_into_view(page, base_url):
+    """The undocumented content.lazy flag in mkdocs.yml: Material adds copy buttons only to the
+    code blocks a reader scrolls to, not to all of them while the page loads."""
+    page.goto(base_url + "/python/", wait_until="load")
+    with_button = "pre:has(.md-code__button[data-md-type=copy])"
+    blocks = page.locator(".md-typeset pre")
+    last = blocks.last
+    page.locator(with_button).first.wait_for(timeout=5000)
+    assert page.locator(with_button).count() < blocks.count()
+    assert last.locator(".md-code__button").count() == 0
+    last.scroll_into_view_if_needed()
+    last.locator(".md-code__button[data-md-type=copy]").wait_for(timeout=5000)
+    assert page.errors == []
+
+
 def test_a_request_to_another_host_is_caught(page):
     """The page fixture's guard must be able to fail: a page that loads one image from
     elsewhere (the host cannot resolve, so nothing leaves the machine)."""

@@ -1,12 +1,13 @@
-"""Lighthouse on the home page and the Python pattern page of both languages: accessibility,
-best practices and SEO at 95 or more, performance at PERFORMANCE_MINIMUM, with Lighthouse's
-mobile defaults, on Debian's Chromium, against the built site served on loopback gzip-compressed, as its host
+"""Lighthouse on the home page and the Python pattern page of both languages: performance,
+accessibility, best practices and SEO at 95 or more, with Lighthouse's mobile defaults, on
+Debian's Chromium, against the built site served on loopback gzip-compressed, as its host
 (GitHub Pages) serves it: Lighthouse's simulated slow network counts transferred bytes, and an
 uncompressed server would measure a site no reader gets (test_browser.py checks the budget of
-uncompressed bytes). One run decides accessibility, best practices and SEO; performance is the median of
-up to three (performance_verdict says why). Lighthouse is pinned in tests/lighthouse/ (npm ci
-from scripts/ensure-browser.sh). Every report is kept in test-artifacts/lighthouse/ (JSON, and
-HTML to read)."""
+uncompressed bytes). One run decides accessibility, best practices and SEO; performance is the
+median of up to three (performance_verdict says why). Chromium runs without paint holding
+(PAINT_HOLDING says why). Lighthouse is pinned in tests/lighthouse/ (npm ci from
+scripts/ensure-browser.sh). Every report is kept in test-artifacts/lighthouse/ (JSON, and HTML
+to read)."""
 
 from __future__ import annotations
 
@@ -28,15 +29,17 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # would refuse (Lighthouse's own launcher, chrome-launcher, adds most of the rest).
 CHROME_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# Paint holding: after a navigation Chromium may hold back the new page's frames for a while
+# (so that a reader sees no flash of an unstyled page). Headless, on this machine, it held
+# them in about half the runs for a second after the page had painted, with the page's main
+# thread idle: Lighthouse then dated first and largest contentful paint a second late and
+# charged all of Material's start-up work to them, and the same page scored 91 or 97 by
+# chance. That second is not the page's; Playwright turns paint holding off for the same
+# reason, and chrome-launcher's guide to flags for tools lists the switch.
+PAINT_HOLDING = "PaintHolding"
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 MINIMUM = 0.95
 PAGES = ["/", "/python/", "/en/", "/en/python/"]
-# The performance floor. The issue asks for 95. On this two-core machine the same page scores
-# from about 87 to 99 between runs (the home pages too, in a run that starts right after the
-# engine does): most of what a page loses is total blocking time from Material's own script, a
-# simulation built from this machine's momentary load. A floor of 95 failed CI that way; 85
-# still catches a real regression (a heavy script or a large image takes a page far lower).
-PERFORMANCE_MINIMUM = 0.85
 
 
 def shortfalls(report: dict, categories=CATEGORIES, minimum: float = MINIMUM) -> list[str]:
@@ -103,12 +106,30 @@ def site_url(tmp_path_factory):
         yield url
 
 
+def launcher_disabled_features() -> list[str]:
+    """The features chrome-launcher (Lighthouse's way of starting Chromium) turns off."""
+    result = subprocess.run(
+        ["node", "--input-type=module", "-e",
+         "import {Launcher} from 'chrome-launcher'; console.log(JSON.stringify(Launcher.defaultFlags()))"],
+        cwd=LIGHTHOUSE_DIR, capture_output=True, text=True, check=True)
+    prefix = "--disable-features="
+    return [feature for flag in json.loads(result.stdout) if flag.startswith(prefix)
+            for feature in flag.removeprefix(prefix).split(",")]
+
+
+def chrome_flags() -> list[str]:
+    """CHROME_FLAGS and one --disable-features switch that carries both chrome-launcher's list
+    and paint holding, rather than a second switch whose merging with the launcher's would be
+    up to Chromium."""
+    return CHROME_FLAGS + ["--disable-features=" + ",".join(launcher_disabled_features() + [PAINT_HOLDING])]
+
+
 def lighthouse(url: str, name: str, categories=CATEGORIES) -> dict:
     """One Lighthouse run with its mobile defaults (simulated throttling); the parsed JSON."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     stem = ARTIFACTS / name
     result = subprocess.run(
-        [str(LIGHTHOUSE), url, f"--chrome-path={CHROMIUM}", f"--chrome-flags={' '.join(CHROME_FLAGS)}",
+        [str(LIGHTHOUSE), url, f"--chrome-path={CHROMIUM}", f"--chrome-flags={' '.join(chrome_flags())}",
          f"--only-categories={','.join(categories)}", "--output=json", "--output=html",
          f"--output-path={stem}", "--quiet"],
         capture_output=True, text=True, timeout=300, env={**os.environ, "CHROME_PATH": CHROMIUM})
@@ -122,12 +143,18 @@ def test_lighthouse_scores(site_url, path):
     report = lighthouse(site_url + path, name)
     problems = shortfalls(report, [category for category in CATEGORIES if category != "performance"])
     scores, slow = performance_verdict(
-        report, lambda n: lighthouse(site_url + path, f"{name}-performance-{n}", ["performance"]),
-        PERFORMANCE_MINIMUM)
+        report, lambda n: lighthouse(site_url + path, f"{name}-performance-{n}", ["performance"]))
     print(f"\n[lighthouse] {path}: performance {scores}")
     if slow:
         problems += [f"{slow[0]} (performance of each run: {scores})"]
     assert not problems, f"{path}:\n" + "\n".join(problems)
+
+
+def test_one_switch_turns_off_paint_holding_and_the_launchers_features():
+    switches = [flag for flag in chrome_flags() if flag.startswith("--disable-features=")]
+    assert len(switches) == 1
+    features = switches[0].removeprefix("--disable-features=").split(",")
+    assert PAINT_HOLDING in features and "Translate" in features, features
 
 
 def test_a_low_score_is_reported_with_its_audits():
