@@ -34,8 +34,8 @@ CHROME_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-qu
 # them in about half the runs for a second after the page had painted, with the page's main
 # thread idle: Lighthouse then dated first and largest contentful paint a second late and
 # charged all of Material's start-up work to them, and the same page scored 91 or 97 by
-# chance. That second is not the page's; Playwright turns paint holding off for the same
-# reason, and chrome-launcher's guide to flags for tools lists the switch.
+# chance. That second is not the page's. Playwright starts Chromium with paint holding off
+# too, and chrome-launcher's guide to flags for tools lists the switch.
 PAINT_HOLDING = "PaintHolding"
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 MINIMUM = 0.95
