@@ -11,6 +11,7 @@ to read)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -110,22 +111,24 @@ def site_url(tmp_path_factory):
         yield url
 
 
-def launcher_disabled_features() -> list[str]:
-    """The features chrome-launcher (Lighthouse's way of starting Chromium) turns off."""
+@functools.cache
+def launcher_disabled_features() -> tuple[str, ...]:
+    """The features chrome-launcher (Lighthouse's way of starting Chromium) turns off: asked of
+    node once a session, not once a run."""
     result = subprocess.run(
         ["node", "--input-type=module", "-e",
          "import {Launcher} from 'chrome-launcher'; console.log(JSON.stringify(Launcher.defaultFlags()))"],
         cwd=LIGHTHOUSE_DIR, capture_output=True, text=True, check=True)
     prefix = "--disable-features="
-    return [feature for flag in json.loads(result.stdout) if flag.startswith(prefix)
-            for feature in flag.removeprefix(prefix).split(",")]
+    return tuple(feature for flag in json.loads(result.stdout) if flag.startswith(prefix)
+                 for feature in flag.removeprefix(prefix).split(","))
 
 
 def chrome_flags() -> list[str]:
     """CHROME_FLAGS and one --disable-features switch that carries both chrome-launcher's list
     and paint holding, rather than a second switch whose merging with the launcher's would be
     up to Chromium."""
-    return CHROME_FLAGS + ["--disable-features=" + ",".join(launcher_disabled_features() + [PAINT_HOLDING])]
+    return CHROME_FLAGS + ["--disable-features=" + ",".join([*launcher_disabled_features(), PAINT_HOLDING])]
 
 
 def lighthouse(url: str, name: str, categories=CATEGORIES) -> dict:
