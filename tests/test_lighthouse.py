@@ -43,28 +43,28 @@ MINIMUM = 0.95
 PAGES = ["/", "/python/", "/en/", "/en/python/"]
 
 
-def shortfalls(report: dict, categories=CATEGORIES, minimum: float = MINIMUM) -> list[str]:
-    """Each of `categories` that a Lighthouse report scores below `minimum`, with its score and
+def shortfalls(report: dict, categories=CATEGORIES) -> list[str]:
+    """Each of `categories` that a Lighthouse report scores below MINIMUM, with its score and
     the titles of the audits that cost it points (weighted, scored below 1)."""
     found = []
     for category in categories:
         entry = report["categories"].get(category)
         score = entry and entry["score"]
-        if score is not None and score >= minimum:
+        if score is not None and score >= MINIMUM:
             continue
         audits = [report["audits"][ref["id"]] for ref in (entry or {}).get("auditRefs", [])
                   if ref["weight"] > 0]
         lost = [audit["title"] + (f" ({audit['displayValue']})" if audit.get("displayValue") else "")
                 for audit in audits if audit["score"] is not None and audit["score"] < 1]
         shown = "no score" if score is None else f"{round(score * 100)}"
-        found.append(f"{category} {shown} < {round(minimum * 100)}: " + "; ".join(lost))
+        found.append(f"{category} {shown} < {round(MINIMUM * 100)}: " + "; ".join(lost))
     return found
 
 
 RUNS = 5
 
 
-def performance_verdict(run, minimum: float = MINIMUM, runs: int = RUNS) -> tuple[list[int], list[str]]:
+def performance_verdict(run) -> tuple[list[int], list[str]]:
     """Performance from the median of five runs, stopping as soon as the median is known.
 
     Lighthouse's other categories read the page's markup and are the same on every run; the
@@ -76,14 +76,14 @@ def performance_verdict(run, minimum: float = MINIMUM, runs: int = RUNS) -> tupl
     makes run number n. Returns every run's score, and a failing run's shortfalls when the
     median fails."""
     reports, passed = [], []
-    majority = runs // 2 + 1
+    majority = RUNS // 2 + 1
     while passed.count(True) < majority and passed.count(False) < majority:
         reports.append(run(len(reports) + 1))
-        passed.append(not shortfalls(reports[-1], ["performance"], minimum))
+        passed.append(not shortfalls(reports[-1], ["performance"]))
     scores = [round((report["categories"]["performance"]["score"] or 0) * 100) for report in reports]
     if passed.count(True) >= majority:
         return scores, []
-    return scores, shortfalls(reports[passed.index(False)], ["performance"], minimum)
+    return scores, shortfalls(reports[passed.index(False)], ["performance"])
 
 
 def pinned_version() -> str:
