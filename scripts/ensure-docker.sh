@@ -12,13 +12,20 @@ log() { printf 'ensure-docker: %s\n' "$*" >&2; }
 
 GUIDE="https://docs.docker.com/engine/install/"
 LOG_FILE=/var/log/dockerd.log
+# The engine readers run in late 2026 is Engine 28 or newer with buildx 0.2x: build checks,
+# `--call`, `buildx history` and `COPY --exclude` are there, and the site is proven on it. Debian
+# testing has Engine 28.5 and buildx 0.29; they run on trixie's containerd 1.7. runc comes from
+# testing too: trixie's 1.1 is end of life and failed about one container start in a few hundred
+# here ("read init-p: connection reset by peer"). Only these packages come from testing.
 ENGINE=(docker.io docker-cli docker-buildx)
-# runc 1.1 (trixie's) is end of life and was built with a Go release it never supported; it
-# failed about one container start in a few hundred here ("read init-p: connection reset by
-# peer"). Debian testing's runc 1.3 replaces it; nothing else comes from testing.
 RUNC=runc
-TESTING_SOURCE=/etc/apt/sources.list.d/debian-testing-runc.sources
-TESTING_PIN=/etc/apt/preferences.d/debian-testing-runc
+FROM_TESTING=("${ENGINE[@]}" "$RUNC")
+ENGINE_MINIMUM=28.5
+BUILDX_MINIMUM=0.29
+TESTING_SOURCE=/etc/apt/sources.list.d/debian-testing-engine.sources
+TESTING_PIN=/etc/apt/preferences.d/debian-testing-engine
+# What earlier versions of this script added: runc alone from testing.
+OLD_TESTING_FILES=(/etc/apt/sources.list.d/debian-testing-runc.sources /etc/apt/preferences.d/debian-testing-runc)
 TRIXIE_SOURCE=/etc/apt/sources.list.d/debian-trixie.sources
 TRIXIE_PIN=/etc/apt/preferences.d/debian-trixie-low
 
@@ -27,7 +34,14 @@ plan_only=false
 
 engine_answers() { docker info >/dev/null 2>&1; }
 buildx_answers() { docker buildx version >/dev/null 2>&1; }
-engine_installed() { command -v dockerd >/dev/null 2>&1 && [ -x /usr/libexec/docker/cli-plugins/docker-buildx ]; }
+# at_least VERSION MINIMUM: true when VERSION (1.2.3, any suffix) is MINIMUM or newer.
+at_least() { [ "$(printf '%s\n%s\n' "$2" "${1%%[-+~]*}" | sort -V | head -n 1)" = "$2" ]; }
+installed_version() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null | sed 's/^[0-9]*://'; }
+engine_installed() {
+  command -v dockerd >/dev/null 2>&1 && [ -x /usr/libexec/docker/cli-plugins/docker-buildx ] \
+    && at_least "$(installed_version docker.io)" "$ENGINE_MINIMUM" \
+    && at_least "$(installed_version docker-buildx)" "$BUILDX_MINIMUM"
+}
 runc_current() { runc --version 2>/dev/null | awk 'NR == 1 { exit !($3 !~ /^1\.1\./) }'; }
 
 if engine_answers && buildx_answers; then
@@ -72,14 +86,14 @@ plan() {
     fi
     if [ ! -f "$TESTING_SOURCE" ]; then
       log "  - add the apt source $TESTING_SOURCE (Debian testing) and the pin $TESTING_PIN,"
-      log "    which lets only the package $RUNC come from testing"
+      log "    which lets only the packages ${FROM_TESTING[*]} come from testing"
       added+=("$TESTING_SOURCE" "$TESTING_PIN")
     fi
-    log "  - install the packages ${ENGINE[*]} (Debian trixie) and $RUNC (Debian testing),"
-    log "    with what they need (containerd among them)"
+    log "  - install the packages ${FROM_TESTING[*]} (Debian testing: Engine $ENGINE_MINIMUM"
+    log "    or newer, buildx $BUILDX_MINIMUM or newer), with what they need (containerd among them)"
   fi
   log "  - start dockerd in the background as root; its log: $LOG_FILE; its data: /var/lib/docker"
-  log "To undo: pkill dockerd; apt-get purge ${ENGINE[*]} $RUNC containerd;"
+  log "To undo: pkill dockerd; apt-get purge ${FROM_TESTING[*]} containerd;"
   log "  rm -f ${added[*]} $LOG_FILE; apt-get update;"
   log "  and, to remove every image and the build cache too: rm -rf /var/lib/docker"
 }
@@ -91,10 +105,13 @@ add_sources() {
     printf '%s\n' "Package: *" "Pin: release n=trixie" "Pin-Priority: 100" >"$TRIXIE_PIN"
   fi
   if [ ! -f "$TESTING_SOURCE" ]; then
+    rm -f "${OLD_TESTING_FILES[@]}"
     printf '%s\n' "Types: deb" "URIs: http://deb.debian.org/debian" "Suites: testing" \
       "Components: main" "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" >"$TESTING_SOURCE"
-    # Nothing comes from testing unless asked for by name with -t testing.
-    printf '%s\n' "Package: *" "Pin: release a=testing" "Pin-Priority: 50" >"$TESTING_PIN"
+    # The named packages outrank every other release; nothing else comes from testing
+    # unless asked for by name with -t testing.
+    printf '%s\n' "Package: ${FROM_TESTING[*]}" "Pin: release a=testing" "Pin-Priority: 995" "" \
+      "Package: *" "Pin: release a=testing" "Pin-Priority: 50" >"$TESTING_PIN"
   fi
 }
 
@@ -103,8 +120,7 @@ install_packages() {
   apt-get update -qq
   local from_trixie=()
   $needs_trixie_source && from_trixie=(-t trixie)
-  apt-get install -y -qq --no-install-recommends "${from_trixie[@]}" "${ENGINE[@]}" >/dev/null
-  apt-get install -y -qq --no-install-recommends -t testing "$RUNC" >/dev/null
+  apt-get install -y -qq --no-install-recommends "${from_trixie[@]}" "${FROM_TESTING[@]}" >/dev/null
 }
 
 plan
@@ -114,9 +130,9 @@ fi
 
 if ! engine_installed || ! runc_current; then
   add_sources
-  log "installing ${ENGINE[*]} and $RUNC from Debian"
+  log "installing ${FROM_TESTING[*]} from Debian testing"
   install_packages
-  log "runc: $(runc --version | head -n 1)"
+  log "$(dockerd --version); buildx $(installed_version docker-buildx); $(runc --version | head -n 1)"
 fi
 
 if ! engine_answers; then

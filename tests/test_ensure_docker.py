@@ -28,9 +28,10 @@ def test_the_plan_names_every_change_and_its_undo():
     assert code == 0, out
     for expected in [
         "no Docker engine answers. This script will change this machine (Debian trixie):",
-        "add the apt source /etc/apt/sources.list.d/debian-testing-runc.sources (Debian testing)",
-        "which lets only the package runc come from testing",
-        "install the packages docker.io docker-cli docker-buildx (Debian trixie) and runc (Debian testing)",
+        "add the apt source /etc/apt/sources.list.d/debian-testing-engine.sources (Debian testing)",
+        "which lets only the packages docker.io docker-cli docker-buildx runc come from testing",
+        "install the packages docker.io docker-cli docker-buildx runc (Debian testing: Engine 28.5",
+        "or newer, buildx 0.29 or newer), with what they need (containerd among them)",
         "start dockerd in the background as root; its log: /var/log/dockerd.log",
         "To undo: pkill dockerd; apt-get purge docker.io docker-cli docker-buildx runc containerd;",
         "rm -rf /var/lib/docker",
