@@ -52,6 +52,8 @@ def docs(session: nox.Session) -> None:
 
 def engine_and_base_images(session: nox.Session) -> None:
     session.run("bash", "scripts/ensure-docker.sh", external=True)
+    # The pages build and run arm64 images: QEMU's emulator through binfmt_misc.
+    session.run("bash", "scripts/ensure-arm64.sh", external=True)
     session.run("python", "-m", "harness.base_images")
 
 
