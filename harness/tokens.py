@@ -20,6 +20,8 @@ In a page, `{{ KIND ARGS }}` is replaced before any other Markdown processing:
     {{ base python:3.13-slim size }}  the base image's measured size, 121.3 MB
     {{ meta date }}  {{ meta engine }}  {{ meta buildx }}
     {{ table sizes }}            the comparison table of every example
+    {{ table features }}         the version table of every feature the examples use
+                                 (data/features.toml, harness/features.py)
     {{ chart sizes }}            the same as an SVG bar chart
     {{ stages python-api }}      an SVG graph of examples/python-api/Dockerfile (harness/diagrams.py);
                                  {{ stages node-app/Dockerfile.name }} for another Dockerfile
@@ -46,7 +48,7 @@ from pathlib import Path
 from markdown import Extension
 from markdown.preprocessors import Preprocessor
 
-from harness import diagrams
+from harness import diagrams, features
 from harness.dockerfiles import EXAMPLES, REPO
 
 NAME = "harness.tokens"  # as mkdocs.yml names the extension
@@ -180,6 +182,13 @@ def stages(example: str, lang: str) -> str:
     return diagrams.svg(path, lang)
 
 
+def feature_table(lang: str) -> str:
+    try:
+        return features.table(lang)
+    except features.FeatureError as error:
+        raise TokenError(str(error)) from None
+
+
 def render(kind: str, args: list[str], data: dict, lang: str) -> str:
     w = WORDS[lang]
     if kind == "size":
@@ -208,6 +217,8 @@ def render(kind: str, args: list[str], data: dict, lang: str) -> str:
         return facts[args[0]]
     if kind == "table" and args == ["sizes"]:
         return table(data, lang)
+    if kind == "table" and args == ["features"]:
+        return feature_table(lang)
     if kind == "chart" and args == ["sizes"]:
         return chart(data, lang)
     if kind == "stages":
