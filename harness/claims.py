@@ -14,13 +14,15 @@
     <!-- claim: readonly python-api:runner 8000 /health -->
     <!-- claim: readonly nextjs-standalone:runner 3000 /api/health tmpfs=/app/.next/cache -->
     <!-- claim: elf examples/go-static/out/arm64/server aarch64 static -->
+    <!-- claim: contract python-api:runner-minimal python 8000 -->
 
 A word without a slash after absent/present is a program looked up on PATH; a word with one
 is a path. Each check returns None when the claim holds, or the measured value that broke it.
 `elf` reads the header of a file the page's commands wrote (a path from the repository root): its
 CPU (x86-64, aarch64, ...) and, with `static`, that it asks for no program interpreter (no libc).
-`readonly` starts the image as `docker run --read-only --cap-drop=ALL
---security-opt=no-new-privileges` (plus a tmpfs for each tmpfs=DIR) and wants HTTP 200 on PATH.
+`contract` checks the runtime contract of harness.contract: outbound TLS, a time zone, user
+lookups and `docker stop` with a request in flight. `readonly` starts the image as
+`docker run --read-only --cap-drop=ALL --security-opt=no-new-privileges` (plus a tmpfs for each tmpfs=DIR) and wants HTTP 200 on PATH.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import time
 
 import docker.errors
 
-from harness import images
+from harness import contract, images
 from harness.dockerfiles import REPO
 
 OPERATORS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
@@ -234,7 +236,7 @@ CHECKS = {
     "size": check_size, "ratio": check_ratio, "user": check_user, "absent": check_absent,
     "present": check_present, "label": check_label, "layers": check_layers,
     "packages": check_packages, "history": check_history, "build": check_build,
-    "readonly": check_readonly, "elf": check_elf,
+    "readonly": check_readonly, "elf": check_elf, "contract": contract.check,
 }
 
 
@@ -245,6 +247,7 @@ USAGE = {
     "layers": "layers IMAGE <= 12", "packages": "packages IMAGE <= 110",
     "history": "history IMAGE contains|lacks TEXT", "build": "build DIR [target=T] runs|skips STAGE ...",
     "readonly": "readonly IMAGE PORT /PATH [tmpfs=/DIR ...]", "elf": "elf PATH CPU [static]",
+    "contract": "contract IMAGE python|node|go PORT [fails=tls,zone,user,drain]",
 }
 
 
@@ -277,5 +280,7 @@ def check(claim: str) -> str | None:
         return f"no image {error.explanation or error}".replace("No such image: ", "")
     except TypeError:
         raise ClaimError(f"wrong arguments for `{words[0]}`; {usage(words[0])}") from None
+    except contract.ContractError as error:
+        raise ClaimError(str(error)) from None
     except ClaimError as error:
         raise ClaimError(f"{error}; {usage(words[0])}") from None

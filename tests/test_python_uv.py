@@ -2,7 +2,7 @@
 
 What the page claims and these tests prove:
 - uv comes from its own image (`COPY --from=ghcr.io/astral-sh/uv:...`) into the builder only;
-- `uv sync --frozen --no-dev` installs exactly uv.lock: the versions in the runner's virtual
+- `uv sync --locked --no-dev` installs exactly uv.lock: the versions in the runner's virtual
   environment are the lock's, with no dev group (pytest, ruff) and no uv;
 - the environment's bytecode was compiled at build time;
 - the runner passes python-api's runner checks: /health, a 503 from /db without a database,
@@ -21,14 +21,14 @@ from pathlib import Path
 
 import pytest
 
-from harness import images
+from harness import contract, images
 from harness.dockerfiles import EXAMPLES
 from harness.images import HARDENED
 
 EXAMPLE = "python-uv"
 CONTEXT = EXAMPLES / EXAMPLE
 NO_DATABASE = {"DATABASE_URL": "postgresql://app:secret@127.0.0.1:5432/app"}
-UV_SYNC = "uv sync --frozen --no-dev"
+UV_SYNC = "uv sync --locked --no-dev"
 
 
 @pytest.fixture(scope="module")
@@ -108,3 +108,10 @@ def test_app_change_rebuilds_with_uv_sync_cached(tmp_path: Path, runner):
     assert re.search(r"^#\d+ \[builder .*\] RUN .*uv sync", result.log, re.M), "no uv sync step"
     assert not result.ran("uv sync"), "uv sync ran again after an app-only change"
     assert result.seconds <= 10
+
+
+@pytest.mark.parametrize("point", contract.POINTS)
+def test_runner_meets_the_runtime_contract(runner: str, point: str) -> None:
+    """Outbound TLS against the image's CA bundle, the Asia/Seoul time zone, a user name for
+    UID 10001, and a request in flight that `docker stop` lets finish (harness.contract)."""
+    assert contract.check_point(runner, "python", 8000, point) is None

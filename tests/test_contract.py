@@ -1,0 +1,58 @@
+"""harness.contract fails when its points are false: a fixture runner (tests/fixtures/contract/)
+whose user has no passwd entry and that ignores SIGTERM until `docker stop` kills it. The claims of
+the pages and the example tests call the same functions."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness import claims, contract, images
+from harness.dockerfiles import REPO
+
+TAG = "guide/contract-fixture:broken"
+
+
+@pytest.fixture(scope="module")
+def broken() -> str:
+    images.buildx(REPO / "tests" / "fixtures" / "contract", tag=TAG)
+    return TAG
+
+
+def test_a_user_without_a_passwd_entry_fails_the_user_point(broken):
+    assert contract.check_user(broken, "python").startswith("user lookup of uid 10001: KeyError")
+
+
+def test_a_process_that_dies_on_sigterm_fails_the_drain_point(broken):
+    outcome = contract.check_drain(broken, "python", 8000)
+    assert outcome.startswith("docker stop with a request in flight: the request got "), outcome
+    # As PID 1 the process gets no default action for SIGTERM: docker stop kills it after 10 s.
+    assert outcome.endswith("the process exited 137"), outcome
+
+
+def test_tls_and_zone_hold_in_a_debian_based_python_image(broken):
+    assert contract.check_tls(broken, "python") is None
+    assert contract.check_zone(broken, "python") is None
+
+
+def test_the_claim_names_every_broken_point_and_accepts_documented_ones(broken):
+    assert claims.check(f"contract {TAG} python 8000").startswith("user: user lookup of uid 10001")
+    assert claims.check(f"contract {TAG} python 8000 fails=user,drain") is None
+    assert claims.check(f"contract {TAG} python 8000 fails=user,drain,zone") == \
+        "zone: documented as failing, but it holds"
+
+
+@pytest.mark.parametrize("claim, message", [
+    ("contract", "write `contract IMAGE python|node|go PORT [fails=POINT,...]`"),
+    ("contract python-api:runner ruby 8000", "write `contract IMAGE python|node|go PORT"),
+    ("contract python-api:runner python http", "write `contract IMAGE python|node|go PORT"),
+    ("contract python-api:runner python 8000 fails=speed", "`fails=speed`: write fails= with points from"),
+    ("contract python-api:runner python 8000 skip=tls", "`skip=tls`: write fails= with points from"),
+])
+def test_a_malformed_contract_claim_says_what_to_write(claim, message):
+    with pytest.raises(claims.ClaimError) as error:
+        claims.check(claim)
+    assert message in str(error.value)
+
+
+def test_a_missing_image_is_named():
+    assert claims.check("contract guide/no-such:image python 8000") == "no image guide/no-such:image"
