@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 
-from harness import images
+from harness import contract, images
 from harness.dockerfiles import EXAMPLES
 from harness.images import HARDENED
 
@@ -179,3 +179,17 @@ def test_source_change_rebuilds_fast_with_npm_ci_cached(tmp_path_factory, capsys
         status, body = images.wait_http(f"{url}/hello/guide")
         assert (status, json.loads(body)) == (200, {"message": f"{greeting}, guide!"})
         images.stop(container)
+
+
+@pytest.mark.parametrize("point", contract.POINTS)
+@pytest.mark.parametrize("target", ["runner", "runner-minimal"])
+def test_runner_meets_the_runtime_contract(tags, target, point):
+    """Outbound TLS against the image's CA bundle, the Asia/Seoul time zone, a user name for
+    UID 10001, and a request in flight that `docker stop` lets finish (harness.contract)."""
+    assert contract.check_point(tags[target], "node", PORT, point) is None
+
+
+def test_without_use_system_ca_node_ignores_the_system_bundle(tags):
+    """Why both runners set NODE_OPTIONS=--use-system-ca: Node trusts only its bundled list."""
+    outcome = contract.check_tls(tags["runner"], "node", environment={"NODE_OPTIONS": ""})
+    assert outcome == f"with the CA in {contract.BUNDLE}: UNABLE_TO_VERIFY_LEAF_SIGNATURE"

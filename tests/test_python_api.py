@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import images
+from harness import contract, images
 from harness.dockerfiles import EXAMPLES, parse
 from harness.images import (
     HARDENED,
@@ -348,3 +348,10 @@ def test_app_change_rebuilds_fast_with_pip_cached(tmp_path: Path) -> None:
     assert step_states(result.log, PIP_INSTALL) == ["CACHED"]
     assert step_states(result.log, "COPY app/ app/") == ["DONE"]
     assert result.seconds <= 10
+
+
+@pytest.mark.parametrize("point", contract.POINTS)
+def test_runner_meets_the_runtime_contract(runner: str, point: str) -> None:
+    """Outbound TLS against the image's CA bundle, the Asia/Seoul time zone, a user name for
+    UID 10001, and a request in flight that `docker stop` lets finish (harness.contract)."""
+    assert contract.check_point(runner, "python", 8000, point) is None

@@ -16,4 +16,11 @@ describe("app", () => {
     expect(response.json()).toEqual({ message: "Hello, docker!" });
     await app.close();
   });
+
+  it("answers /slow after the time asked for, within bounds", async () => {
+    const app = buildApp();
+    const response = await app.inject({ method: "GET", url: "/slow?seconds=-1" });
+    expect(response.json()).toEqual({ slept: 0 });
+    await app.close();
+  });
 });

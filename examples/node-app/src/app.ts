@@ -18,5 +18,13 @@ export function buildApp(options: AppOptions = {}): FastifyInstance {
     message: `Hello, ${request.params.name}!`,
   }));
 
+  // A request that takes a while (at most 30 s), to show that `docker stop` lets it finish.
+  app.get<{ Querystring: { seconds?: string } }>("/slow", async (request) => {
+    const asked = Number(request.query.seconds ?? 2);
+    const seconds = Number.isFinite(asked) ? Math.min(Math.max(asked, 0), 30) : 2;
+    await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+    return { slept: seconds };
+  });
+
   return app;
 }

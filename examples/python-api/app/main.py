@@ -1,7 +1,8 @@
-"""HTTP endpoints: /health without a database, /db with one."""
+"""HTTP endpoints: /health without a database, /db with one, /slow for a request in flight."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 
@@ -28,6 +29,14 @@ def connect_timeout() -> int:
 def health() -> dict[str, str]:
     """Liveness: the process answers; the database is not consulted."""
     return {"status": "ok"}
+
+
+@app.get("/slow")
+async def slow(seconds: float = 2.0) -> dict[str, float]:
+    """A request that takes a while (at most 30 s), to show that `docker stop` lets it finish."""
+    seconds = min(max(seconds, 0.0), 30.0)
+    await asyncio.sleep(seconds)
+    return {"slept": seconds}
 
 
 @app.get("/db")

@@ -21,6 +21,11 @@ def test_health_answers_without_a_database(client: TestClient, monkeypatch: pyte
     assert response.json() == {"status": "ok"}
 
 
+def test_slow_answers_after_the_time_asked_for_within_bounds(client: TestClient) -> None:
+    assert client.get("/slow", params={"seconds": 0}).json() == {"slept": 0.0}
+    assert client.get("/slow", params={"seconds": -1}).json() == {"slept": 0.0}
+
+
 def test_db_is_503_when_the_server_refuses(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/nothing")
     response = client.get("/db")
