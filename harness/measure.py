@@ -225,10 +225,29 @@ def build_times(example: str, targets: dict[str, dict]) -> dict:
 
 
 def engine() -> dict:
+    """What the figures were measured on: engine, client, buildx, BuildKit, image store, platform."""
     version = images.client().version()
+    info = images.client().info()
     buildx = subprocess.run(["docker", "buildx", "version"], capture_output=True, text=True).stdout
-    return {"server": version["Version"], "api": version["ApiVersion"],
-            "buildx": buildx.split()[1] if buildx else "unknown"}
+    builder = subprocess.run(["docker", "buildx", "inspect"], capture_output=True, text=True).stdout
+    buildkit = re.search(r"^BuildKit version:\s*(\S+)", builder, re.MULTILINE)
+    driver = re.search(r"^Driver:\s*(\S+)", builder, re.MULTILINE)
+    # The containerd image store reports its snapshotter as the driver type; the classic store
+    # (graph drivers such as overlay2) does not.
+    containerd = any(pair[:1] == ["driver-type"] and "snapshotter" in pair[1]
+                     for pair in info.get("DriverStatus") or [])
+    return {
+        "server": version["Version"], "api": version["ApiVersion"],
+        "client": subprocess.run(["docker", "version", "-f", "{{.Client.Version}}"],
+                                 capture_output=True, text=True).stdout.strip(),
+        "buildx": buildx.split()[1] if buildx else "unknown",
+        # Debian's build of the engine reports v0.0.0+unknown: then no version is claimed.
+        "buildkit": buildkit.group(1) if buildkit and "unknown" not in buildkit.group(1) else None,
+        "builder_driver": driver.group(1) if driver else "unknown",
+        "image_store": "containerd" if containerd else "classic",
+        "storage_driver": info.get("Driver"),
+        "platform": f"{info.get('OSType')}/{version.get('Arch')}",
+    }
 
 
 def base_image_facts() -> dict:

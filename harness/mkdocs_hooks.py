@@ -14,13 +14,16 @@ from harness import tokens
 from harness.dockerfiles import REPO
 
 
-def on_page_markdown(markdown: str, page, config, files) -> None:
+def on_page_markdown(markdown: str, page, config, files) -> str:
     """Python-Markdown does not tell an extension which file it renders: name the page, so a
-    bad token's error points to its file and line."""
-    if tokens.NAME in config["markdown_extensions"]:
-        source = Path(page.file.abs_src_path)
-        where = source.relative_to(REPO) if source.is_relative_to(REPO) else source
-        config["mdx_configs"].setdefault(tokens.NAME, {})["source"] = str(where)
+    bad token's error points to its file and line. Every page ends with the stamp of what its
+    figures were measured on (engine, buildx, image store, date)."""
+    if tokens.NAME not in config["markdown_extensions"]:
+        return markdown
+    source = Path(page.file.abs_src_path)
+    where = source.relative_to(REPO) if source.is_relative_to(REPO) else source
+    config["mdx_configs"].setdefault(tokens.NAME, {})["source"] = str(where)
+    return markdown.rstrip("\n") + "\n\n{{ meta stamp }}\n{: .proven }\n"
 
 
 def on_build_error(error: Exception) -> None:

@@ -18,7 +18,9 @@ In a page, `{{ KIND ARGS }}` is replaced before any other Markdown processing:
     {{ parallel node-app }}      the cold build's step time over its wall time (1.42배 / 1.42×)
     {{ base python:3.13-slim }}  official image or local stand-in
     {{ base python:3.13-slim size }}  the base image's measured size, 121.3 MB
-    {{ meta date }}  {{ meta engine }}  {{ meta buildx }}
+    {{ meta date }}  {{ meta engine }}  {{ meta buildx }}  {{ meta store }}  {{ meta platform }}
+    {{ meta stamp }}             the sentence every page ends with: date, engine, buildx, image
+                                 store and platform of the measurements
     {{ table sizes }}            the comparison table of every example
     {{ table features }}         the version table of every feature the examples use
                                  (data/features.toml, harness/features.py)
@@ -64,11 +66,17 @@ WORDS = {
     "ko": {"official": "공식 이미지", "stand-in": "로컬 대체 이미지", "example": "예제",
            "single": "단일 스테이지 (전체 이미지)", "single-slim": "단일 스테이지 (slim + 빌드 도구)",
            "runner": "멀티스테이지 런타임", "smaller": " 작음", "image": "이미지", "size": "크기",
-           "times": "{}배", "seconds": "{}초"},
+           "times": "{}배", "seconds": "{}초", "classic": "기본(classic)", "containerd": "containerd",
+           "stamp": "이 페이지의 수치는 {date}에 Docker Engine {engine}, buildx {buildx}, {store} 이미지 "
+                    "저장소, {platform}에서 측정했고, 페이지의 명령과 클레임은 테스트를 실행할 때마다 "
+                    "같은 엔진에서 다시 검증합니다."},
     "en": {"official": "official image", "stand-in": "local stand-in", "example": "Example",
            "single": "single stage (full image)", "single-slim": "single stage (slim + build tools)",
            "runner": "multi-stage runner", "smaller": " smaller", "image": "Image", "size": "Size",
-           "times": "{}×", "seconds": "{} s"},
+           "times": "{}×", "seconds": "{} s", "classic": "classic", "containerd": "containerd",
+           "stamp": "Figures on this page were measured on {date} with Docker Engine {engine}, buildx "
+                    "{buildx}, the {store} image store, on {platform}; its commands and claims are "
+                    "checked again on the same engine in every test run."},
 }
 # The examples of the comparison table: (example, baseline targets, multi-stage target).
 TABLE = [
@@ -212,9 +220,7 @@ def render(kind: str, args: list[str], data: dict, lang: str) -> str:
     if kind == "base" and args[1:] == ["size"]:
         return mb(base(data, args[0])["size"])
     if kind == "meta":
-        facts = {"date": data["generated_at"][:10], "engine": data["engine"]["server"],
-                 "buildx": data["engine"]["buildx"]}
-        return facts[args[0]]
+        return meta(data, lang)[args[0]]
     if kind == "table" and args == ["sizes"]:
         return table(data, lang)
     if kind == "table" and args == ["features"]:
@@ -224,6 +230,17 @@ def render(kind: str, args: list[str], data: dict, lang: str) -> str:
     if kind == "stages":
         return stages(args[0], lang)
     raise TokenError(f"unknown token {{{{ {kind} {' '.join(args)} }}}}")
+
+
+def meta(data: dict, lang: str) -> dict[str, str]:
+    """What the measurements were taken on, and the stamp sentence every page ends with."""
+    engine = data["engine"]
+    facts = {"date": data["generated_at"][:10], "engine": engine["server"], "buildx": engine["buildx"],
+             "store": WORDS[lang][engine.get("image_store", "classic")],
+             "platform": engine.get("platform", "linux/amd64"),
+             "driver": engine.get("builder_driver", "docker")}
+    facts["stamp"] = WORDS[lang]["stamp"].format(**facts)
+    return facts
 
 
 def expand(text: str, lang: str, data_file: Path = DATA, source: str = "") -> str:
