@@ -21,8 +21,9 @@ is a path. Each check returns None when the claim holds, or the measured value t
 `elf` reads the header of a file the page's commands wrote (a path from the repository root): its
 CPU (x86-64, aarch64, ...) and, with `static`, that it asks for no program interpreter (no libc).
 `contract` checks the runtime contract of harness.contract: outbound TLS, a time zone, user
-lookups and `docker stop` with a request in flight. `readonly` starts the image as
-`docker run --read-only --cap-drop=ALL --security-opt=no-new-privileges` (plus a tmpfs for each tmpfs=DIR) and wants HTTP 200 on PATH.
+lookups and `docker stop` with a request in flight.
+`readonly` starts the image as `docker run --read-only --cap-drop=ALL
+--security-opt=no-new-privileges` (plus a tmpfs for each tmpfs=DIR) and wants HTTP 200 on PATH.
 """
 
 from __future__ import annotations

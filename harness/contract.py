@@ -59,7 +59,8 @@ PYTHON_USER = ("import os, pwd; e = pwd.getpwuid(os.getuid()); "
 NODE_TLS = ("require('https').get(process.argv[1], r => { console.log(r.statusCode); "
             "process.exit(r.statusCode === 200 ? 0 : 1) })"
             ".on('error', e => { console.log(e.code || e.message); process.exit(1) })")
-NODE_ZONE = (f"console.log(new Intl.DateTimeFormat('en-US', {{timeZone: {ZONE!r}, timeZoneName: 'longOffset'}})"
+NODE_ZONE = ("console.log(new Intl.DateTimeFormat('en-US', "
+             f"{{timeZone: {ZONE!r}, timeZoneName: 'longOffset'}})"
              ".format(new Date(Date.UTC(2026, 0, 1))).split('GMT')[1])")
 NODE_USER = ("const u = require('os').userInfo(); "
              "console.log(`uid=${u.uid} name=${u.username} home=${u.homedir} HOME=${process.env.HOME}`)")
