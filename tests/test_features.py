@@ -51,13 +51,13 @@ def test_a_feature_missing_from_the_table_says_what_to_add(tmp_path):
     table = tmp_path / "features.toml"
     table.write_text(rows_without("copy-link"))
     dockerfile = tmp_path / "Dockerfile"
-    dockerfile.write_text("FROM debian:trixie-slim\nCOPY --link --chmod=644 a /a\n")
+    dockerfile.write_text("FROM debian:trixie-slim\nCOPY --link --chown=1000 a /a\n")
     with pytest.raises(FeatureError) as raised:
         features.check(features.load(table), features.used([dockerfile]))
     lines = str(raised.value).splitlines()
     assert lines[0].startswith(f"{dockerfile}:2: `COPY --link` is used, but no row"), lines
     assert 'add "COPY --link" to the detect list' in lines[0], lines
-    assert lines[1].startswith(f"{dockerfile}:2: `COPY --chmod`"), lines
+    assert lines[1].startswith(f"{dockerfile}:2: `COPY --chown`"), lines
 
 
 def test_a_heredoc_body_is_not_read_as_instructions(tmp_path):
