@@ -1,7 +1,7 @@
 """examples/basic: the seed's first Dockerfile made real.
 
 A builder on the full node image compiles a dependency-free TypeScript server; the runner on
-node:24-slim holds only dist/.
+node:24-slim holds only dist/ and meets the runtime contract (harness.contract).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from harness import images
+from harness import contract, images
 from harness.images import HARDENED
 
 EXAMPLE = "basic"
@@ -84,3 +84,19 @@ def test_runner_is_at_least_four_times_smaller(tags, capsys):
             f"builder/runner = {builder / runner:.2f}"
         )
     assert builder / runner >= 4
+
+
+def test_slow_waits_no_less_than_zero_seconds(tags):
+    """/slow, the request in flight of the drain check, clamps what it is asked (0 to 30 s)."""
+    with images.running(tags["runner"], PORT) as (container, url):
+        images.wait_http(f"{url}/health", timeout=20)
+        status, body = images.wait_http(f"{url}/slow?seconds=-1")
+        assert (status, json.loads(body)) == (200, {"slept": 0})
+        images.stop(container, timeout=10)
+
+
+@pytest.mark.parametrize("point", contract.POINTS)
+def test_runner_meets_the_runtime_contract(tags, point):
+    """Outbound TLS against the image's CA bundle, the Asia/Seoul time zone, a user name for
+    UID 10001, and a request in flight that `docker stop` lets finish (harness.contract)."""
+    assert contract.check_point(tags["runner"], "node", PORT, point) is None
