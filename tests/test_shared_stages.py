@@ -4,7 +4,9 @@ What the page claims and these tests prove:
 - both targets build, and their images start with exactly the layers of `python-base`
   (stored once on a host, pulled once), then differ;
 - each target carries only its own dependencies (bottle in api, schedule in worker);
-- the api answers its health check; both run as a non-root user and stop on SIGTERM.
+- the api answers its health check; both run as a non-root user and stop on SIGTERM;
+- the api meets the runtime contract (harness.contract): on SIGTERM it answers the request in
+  flight before it exits 0.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import time
 
 import pytest
 
-from harness import images
+from harness import contract, images
 from harness.dockerfiles import EXAMPLES, parse
 from harness.images import (
     HARDENED,
@@ -167,3 +169,19 @@ def test_worker_processes_jobs_and_stops_on_sigterm(worker: str) -> None:
     assert "worker stopped after" in logs
     assert "(uid 10001)" in logs
     print(f"\nshared-stages worker stopped in {seconds:.2f} s, exit code {exit_code}")
+
+
+def test_api_slow_waits_no_less_than_zero_seconds(api: str) -> None:
+    """/slow, the request in flight of the drain check, clamps what it is asked (0 to 30 s)."""
+    with running(api, 8000) as (container, url):
+        wait_http(f"{url}/health", timeout=20)
+        status, body = wait_http(f"{url}/slow?seconds=-1")
+        assert (status, json.loads(body)) == (200, {"slept": 0.0})
+        stop(container, timeout=10)
+
+
+@pytest.mark.parametrize("point", contract.POINTS)
+def test_api_meets_the_runtime_contract(api: str, point: str) -> None:
+    """Outbound TLS against the image's CA bundle, the Asia/Seoul time zone, a user name for
+    UID 10001, and a request in flight that `docker stop` lets finish (harness.contract)."""
+    assert contract.check_point(api, "python", 8000, point) is None
