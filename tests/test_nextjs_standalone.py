@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import images
+from harness import contract, images
 from harness.dockerfiles import EXAMPLES, parse
 from harness.images import HARDENED
 
@@ -37,6 +38,14 @@ SINGLE_RATIO_MIN = 2
 # mount is for: the warm rebuild is clearly faster than one without it.
 REBUILD_MAX_S = 10.0
 REBUILD_SPEEDUP_MIN = 1.4
+
+# The runtime contract's points this runner does not meet, as the page documents them: Next's
+# own SIGTERM handler lets the request in flight finish, then exits 143 (128 + SIGTERM) on purpose.
+CONTRACT_FAILS = {
+    "drain": "docker stop with a request in flight: the request got 200, the process exited 143",
+}
+# A raster image in public/ for the image optimiser (it refuses SVG unless dangerouslyAllowSVG).
+OPTIMISED = "/_next/image?url=%2Flayers.png&w=64&q=75"
 
 ASSET_RE = re.compile(r'(?:src|href)="(/_next/static/[^"]+)"')
 
@@ -200,7 +209,8 @@ def test_runner_health(runner_page):
 
 
 def test_runner_serves_everything_with_a_read_only_root_filesystem(read_only_page):
-    """This app writes nothing at run time: no tmpfs, not even for .next/cache."""
+    """Serving its pages writes nothing: no tmpfs, not even for .next/cache (the image optimiser
+    does write there: test_image_optimiser_caches_only_in_a_user_owned_tmpfs)."""
     assert read_only_page["status"] == 200
     assets = read_only_page["assets"]
     assert assets and set(assets.values()) == {200}, assets
@@ -214,6 +224,57 @@ def test_runner_stops_on_sigterm(runner_page):
     # Next's own SIGTERM handler exits with 143 (128 + SIGTERM); 137 would mean SIGKILL.
     assert code != 137
     assert seconds < 10
+
+
+@pytest.mark.parametrize("point", contract.POINTS)
+def test_runner_meets_the_runtime_contract_but_drain(runner, point):
+    """TLS against the system bundle (NODE_OPTIONS=--use-system-ca), Asia/Seoul, a user name for
+    UID 10001; drain fails only on the exit code, as the page documents (CONTRACT_FAILS)."""
+    assert contract.check_point(runner, "node", PORT, point) == CONTRACT_FAILS.get(point)
+
+
+def test_slow_waits_no_less_than_zero_seconds(runner):
+    """/slow, the request in flight of the drain check, clamps what it is asked (0 to 30 s)."""
+    with images.running(runner, PORT) as (container, base):
+        images.wait_http(base + "/api/health", timeout=20)
+        status, body = fetch(base + "/slow?seconds=-1")
+        assert (status, json.loads(body)) == (200, {"slept": 0})
+        images.stop(container, timeout=10)
+
+
+def poll(read, timeout: float = 20.0) -> str:
+    """Call read() until it returns some text (it may be written after the answer is sent)."""
+    deadline = time.monotonic() + timeout
+    while not (text := read()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return text
+
+
+def sh_in(container, script: str) -> str:
+    return container.exec_run(["sh", "-c", script]).output.decode(errors="replace").strip()
+
+
+def failed_writes(container) -> str:
+    """The lines in which the image optimiser says it could not write its cache."""
+    logs = container.logs().decode(errors="replace")
+    return "".join(line for line in logs.splitlines(True) if "Failed to write image to cache" in line)
+
+
+def test_image_optimiser_caches_only_in_a_user_owned_tmpfs(runner):
+    """The optimiser writes .next/cache/images at run time: in the root-owned /app it cannot
+    (it still answers, and logs EACCES); in a tmpfs owned by UID 10001 it can."""
+    with images.running(runner, PORT) as (container, base):
+        images.wait_http(base + "/api/health", timeout=20)
+        assert fetch(base + OPTIMISED)[0] == 200
+        failed = poll(lambda: failed_writes(container))
+        assert "EACCES: permission denied, mkdir '/app/.next/cache'" in failed, container.logs()
+    tmpfs = {"read_only": True, "tmpfs": {"/app/.next/cache": f"uid={RUNNER_UID},gid={RUNNER_UID}"}}
+    with images.running(runner, PORT, **tmpfs) as (container, base):
+        images.wait_http(base + "/api/health", timeout=20)
+        assert fetch(base + OPTIMISED)[0] == 200
+        found = poll(lambda: sh_in(container, "find /app/.next/cache/images -name '*.png'"))
+        assert len(found.splitlines()) == 1, container.logs().decode(errors="replace")
+        assert failed_writes(container) == ""
 
 
 def test_broken_runner_renders_the_page_but_not_its_assets(broken_page):
