@@ -151,7 +151,7 @@ def test_baseline_builds(dockerfile: str) -> None:
 
 def test_test_stage_ran_the_suite_with_coverage() -> None:
     result = build(EXAMPLE, "test")
-    assert step_states(result.log, "RUN pytest --cov=app"), "no pytest step in the test target"
+    assert step_states(result.log, "pytest --cov=app"), "no pytest step in the test target"
 
 
 # --- the runner -----------------------------------------------------------------------------
