@@ -55,6 +55,9 @@ def engine_and_base_images(session: nox.Session) -> None:
     # The pages build and run arm64 images: QEMU's emulator through binfmt_misc.
     session.run("bash", "scripts/ensure-arm64.sh", external=True)
     session.run("python", "-m", "harness.base_images")
+    # A second engine with the containerd image store, for the pages that depend on the store.
+    session.run("bash", "scripts/ensure-containerd-store.sh", external=True)
+    session.run("python", "-m", "harness.stores")
 
 
 def ready_to_test(session: nox.Session) -> None:

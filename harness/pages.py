@@ -3,7 +3,9 @@
 One Sybil object (`SYBIL`), three parsers, evaluators that are plain functions:
 
 - ```console blocks: each `$ ` command runs with bash in page order, in the folder named by a
-  preceding `<!-- run: cwd=DIR timeout=SECONDS -->` (default: the repository root). Output
+  preceding `<!-- run: cwd=DIR timeout=SECONDS engine=containerd -->` (default: the repository
+  root; `engine=containerd` runs the block on the engine with the containerd image store,
+  harness.stores). Output
   written under a command is compared with what it printed, `...` matching anything.
   `<!-- skip: REASON -->` before a block reports it skipped with that reason.
 - ```dockerfile blocks: either only `--8<-- "examples/...:section"` include lines (the file and
@@ -31,7 +33,7 @@ import pytest
 from sybil import Document, Region, Sybil
 from sybil.parsers.markdown.lexers import DirectiveInHTMLCommentLexer, FencedCodeBlockLexer
 
-from harness import claims, images, transient
+from harness import claims, images, stores, transient
 from harness.dockerfiles import REPO, TEMP_PREFIX, example_dockerfiles, external_images
 from harness.session import containers
 
@@ -57,6 +59,7 @@ class ConsoleBlock:
     cwd: Path
     timeout: int
     skip: str | None
+    engine: str = "classic"
 
 
 def directive_before(document: Document, start: int) -> tuple[str, str] | None:
@@ -97,17 +100,18 @@ def parse_console(source: str, first_line: int, where: str = "") -> list[Command
     return commands
 
 
-RUN_HELP = ("write <!-- run: cwd=DIR timeout=SECONDS --> (both optional; DIR relative to the "
-            "repository, SECONDS a whole number)")
+RUN_HELP = ("write <!-- run: cwd=DIR timeout=SECONDS engine=containerd --> (each optional; DIR "
+            "relative to the repository, SECONDS a whole number, engine classic or containerd)")
 
 
 class PageError(AssertionError):
     """Bad input on a page: what is wrong, where, and what to write instead."""
 
 
-def run_options(text: str, where: str) -> tuple[Path, int]:
-    """The folder and timeout of a `<!-- run: ... -->` directive, or a PageError saying why not."""
-    cwd, timeout = REPO, DEFAULT_TIMEOUT
+def run_options(text: str, where: str) -> tuple[Path, int, str]:
+    """The folder, timeout and engine of a `<!-- run: ... -->` directive, or a PageError saying
+    why not."""
+    cwd, timeout, engine = REPO, DEFAULT_TIMEOUT, "classic"
     try:
         words = shlex.split(text)
     except ValueError as error:
@@ -126,9 +130,13 @@ def run_options(text: str, where: str) -> tuple[Path, int]:
             if not value.isdigit() or int(value) == 0:
                 raise PageError(f"{where}: timeout={value} is not a number of seconds; {RUN_HELP}")
             timeout = int(value)
+        elif key == "engine":
+            if value not in stores.ENGINES:
+                raise PageError(f"{where}: engine={value} is not an engine of the suite; {RUN_HELP}")
+            engine = value
         else:
             raise PageError(f"{where}: unknown run option `{key}`; {RUN_HELP}")
-    return cwd, timeout
+    return cwd, timeout, engine
 
 
 def parse_console_blocks(document: Document):
@@ -137,19 +145,19 @@ def parse_console_blocks(document: Document):
         directive = directive_before(document, lexed.start)
         first_line = line_of(document, lexed.start) + 1
         where = page_line(document.path, first_line - 1)
-        cwd, timeout, skip = REPO, DEFAULT_TIMEOUT, None
+        cwd, timeout, skip, engine = REPO, DEFAULT_TIMEOUT, None, "classic"
         try:
             if error := unclosed_here(document, lexed.start):
                 raise error
             if directive and directive[0] == "skip":
                 skip = directive[1] or "no reason given"
             elif directive and directive[0] == "run":
-                cwd, timeout = run_options(directive[1], page_line(document.path, first_line - 2))
+                cwd, timeout, engine = run_options(directive[1], page_line(document.path, first_line - 2))
             commands = parse_console(source, first_line, where)
         except PageError as error:
             yield Region(lexed.start, lexed.end, error, raise_page_error)
             continue
-        block = ConsoleBlock(commands, cwd, timeout, skip)
+        block = ConsoleBlock(commands, cwd, timeout, skip, engine)
         yield Region(lexed.start, lexed.end, block, evaluate_console)
 
 
@@ -221,7 +229,8 @@ def evaluate_console(example) -> None:
         try:
             result = transient.run_command(
                 ["flock", str(images.LOCK), "bash", "-o", "pipefail", "-ec", command.text],
-                cwd=block.cwd, capture_output=True, text=True, timeout=block.timeout)
+                cwd=block.cwd, env=stores.environment(block.engine), capture_output=True, text=True,
+                timeout=block.timeout)
         except subprocess.TimeoutExpired:
             raise AssertionError(f"{where}: `{command.text}` did not finish in {block.timeout} s") from None
         finally:  # on Ctrl-C too: the page's teardown removes what the command started

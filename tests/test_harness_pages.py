@@ -154,7 +154,8 @@ def test_malformed_claims_are_errors(claim):
 
 @pytest.mark.parametrize(("page", "expected"), [
     ("bad/run_no_equals.md", "bad/run_no_equals.md:3: `cwd` in the run directive has no `=`; "
-                             "write <!-- run: cwd=DIR timeout=SECONDS -->"),
+                             "write <!-- run: cwd=DIR timeout=SECONDS engine=containerd -->"),
+    ("bad/run_engine.md", "bad/run_engine.md:3: engine=podman is not an engine of the suite; write"),
     ("bad/run_timeout.md", "bad/run_timeout.md:3: timeout=soon is not a number of seconds; write"),
     ("bad/run_outside.md", "bad/run_outside.md:3: cwd=../../../.. is outside the repository; write"),
     ("bad/run_option.md", "bad/run_option.md:3: unknown run option `retries`; write"),
