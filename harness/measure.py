@@ -46,7 +46,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import base_images, images
+import docker
+
+from harness import base_images, claims, images, stores
 from harness.dockerfiles import EXAMPLES, REPO, TEMP_PREFIX, example_dockerfiles, external_images
 
 DATA = REPO / "data" / "measurements.json"
@@ -250,6 +252,38 @@ def engine() -> dict:
     }
 
 
+# The same runner on both image stores, and on the containerd store the index of both platforms.
+STORE_BUILDS = {
+    "classic": {"go-static:runner": []},
+    "containerd": {"go-static:runner": [], "go-static:multi": ["--platform", "linux/amd64,linux/arm64"]},
+}
+
+
+def store_sizes() -> dict:
+    """What each image store reports for the same images: the size `docker images` lists, and
+    the `.Size` of `docker image inspect` (for an index, that of this machine's platform)."""
+    sizes: dict[str, dict] = {}
+    for engine, builds in STORE_BUILDS.items():
+        client = docker.DockerClient(base_url=stores.ENGINES[engine]) \
+            if stores.ENGINES[engine] else images.client()
+        sizes[engine] = {}
+        for name, extra in builds.items():
+            tag = f"guide/{name}"
+            with images.build_lock():
+                subprocess.run(["docker", "buildx", "build", "--load", "-q", "--target", "runner",
+                                "--label", f"{images.BUILT_BY}=harness", "-t", tag, *extra,
+                                str(EXAMPLES / "go-static")],
+                               env=stores.environment(engine), check=True, capture_output=True)
+            # What the docker CLI shows: on the containerd store it adds up each platform's
+            # content and unpacked layers, which the API's list entry does not.
+            shown = subprocess.run(["docker", "images", "--format", "{{.Size}}", tag],
+                                   env=stores.environment(engine), check=True, capture_output=True,
+                                   text=True).stdout.split()[0]
+            sizes[engine][name] = {"list": claims.parse_bytes(shown),
+                                   "inspect": client.images.get(tag).attrs["Size"]}
+    return sizes
+
+
 def base_image_facts() -> dict:
     facts = {}
     for image in sorted({i for f in example_dockerfiles() for i in external_images(f)}):
@@ -265,6 +299,7 @@ def measure(only: list[str]) -> dict:
     data = {
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "engine": engine(),
+        "stores": store_sizes(),
         "base_images": base_image_facts(),
         "bake_all_warm_s": round(bake_all_s, 1),
         "images": {},

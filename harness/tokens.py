@@ -19,6 +19,9 @@ In a page, `{{ KIND ARGS }}` is replaced before any other Markdown processing:
     {{ base python:3.13-slim }}  official image or local stand-in
     {{ base python:3.13-slim size }}  the base image's measured size, 121.3 MB
     {{ meta date }}  {{ meta engine }}  {{ meta buildx }}  {{ meta store }}  {{ meta platform }}
+    {{ store containerd go-static:runner list }}  a size as one image store reports it: `list`
+                                 is what `docker images` shows, `inspect` the .Size of
+                                 `docker image inspect` (classic or containerd)
     {{ meta stamp }}             the sentence every page ends with: date, engine, buildx, image
                                  store and platform of the measurements
     {{ table sizes }}            the comparison table of every example
@@ -219,6 +222,8 @@ def render(kind: str, args: list[str], data: dict, lang: str) -> str:
         return w[base(data, args[0])["provenance"]]
     if kind == "base" and args[1:] == ["size"]:
         return mb(base(data, args[0])["size"])
+    if kind == "store" and len(args) == 3:
+        return mb(data["stores"][args[0]][args[1]][args[2]])
     if kind == "meta":
         return meta(data, lang)[args[0]]
     if kind == "table" and args == ["sizes"]:

@@ -82,3 +82,14 @@ def test_the_line_is_the_pages_own_after_an_included_file():
 def test_an_unknown_language_is_refused_when_the_extension_loads():
     with pytest.raises(ValueError, match="lang must be one of ko, en"):
         render("text", lang="de")
+
+
+def test_each_image_store_reports_its_own_size_and_the_stamp_names_the_store():
+    stores = MEASURED["stores"]
+    shown = stores["containerd"]["go-static:runner"]["inspect"] / 1e6
+    assert f"{shown:,.1f} MB" in render("{{ store containerd go-static:runner inspect }}")
+    assert "image store" in render("{{ meta stamp }}")
+    assert MEASURED["engine"]["server"] in render("{{ meta stamp }}")
+    assert "이미지 저장소" in render("{{ meta stamp }}", lang="ko")
+    with pytest.raises(TokenError, match="bad token"):
+        render("{{ store podman go-static:runner list }}")
