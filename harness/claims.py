@@ -15,11 +15,14 @@
     <!-- claim: readonly nextjs-standalone:runner 3000 /api/health tmpfs=/app/.next/cache -->
     <!-- claim: elf examples/go-static/out/arm64/server aarch64 static -->
     <!-- claim: contract python-api:runner-minimal python 8000 -->
+    <!-- claim: closure python-api:runner-minimal x86-64 -->
 
 A word without a slash after absent/present is a program looked up on PATH; a word with one
 is a path. Each check returns None when the claim holds, or the measured value that broke it.
 `elf` reads the header of a file the page's commands wrote (a path from the repository root): its
 CPU (x86-64, aarch64, ...) and, with `static`, that it asks for no program interpreter (no libc).
+`closure` reads every ELF file of an image: built for CPU, and its interpreter and the libraries
+it needs are in the image, for that CPU too (harness.elf).
 `contract` checks the runtime contract of harness.contract: outbound TLS, a time zone, user
 lookups and `docker stop` with a request in flight.
 `readonly` starts the image as `docker run --read-only --cap-drop=ALL
@@ -36,7 +39,7 @@ import time
 
 import docker.errors
 
-from harness import contract, images
+from harness import contract, elf, images
 from harness.dockerfiles import REPO
 
 OPERATORS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
@@ -233,11 +236,20 @@ def check_elf(path: str, cpu: str, *static: str) -> str | None:
     return None
 
 
+def check_closure(image: str, cpu: str) -> str | None:
+    if cpu not in elf.MACHINES:
+        raise ClaimError(f"the CPU is one of {', '.join(elf.MACHINES)}")
+    found = elf.problems(image, cpu)
+    return "; ".join(found[:5]) + (f" (and {len(found) - 5} more)" if len(found) > 5 else "") \
+        if found else None
+
+
 CHECKS = {
     "size": check_size, "ratio": check_ratio, "user": check_user, "absent": check_absent,
     "present": check_present, "label": check_label, "layers": check_layers,
     "packages": check_packages, "history": check_history, "build": check_build,
     "readonly": check_readonly, "elf": check_elf, "contract": contract.check,
+    "closure": check_closure,
 }
 
 
@@ -249,6 +261,7 @@ USAGE = {
     "history": "history IMAGE contains|lacks TEXT", "build": "build DIR [target=T] runs|skips STAGE ...",
     "readonly": "readonly IMAGE PORT /PATH [tmpfs=/DIR ...]", "elf": "elf PATH CPU [static]",
     "contract": "contract IMAGE python|node|go PORT [fails=tls,zone,user,drain]",
+    "closure": "closure IMAGE x86-64|aarch64",
 }
 
 

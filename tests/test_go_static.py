@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import claims, contract, images
+from harness import claims, contract, elf, images
 from harness.dockerfiles import EXAMPLES
 from harness.images import HARDENED, BuildFailed
 
@@ -142,3 +142,8 @@ def test_runner_meets_the_runtime_contract(runner, point):
     the zone database: -tags timetzdata), a user name for UID 10001 (/etc/passwd) and a request
     in flight that `docker stop` lets finish."""
     assert contract.check_point(runner, "go", PORT, point) is None
+
+
+def test_arm64_runner_holds_only_arm64_programs(runner_arm64):
+    assert elf.problems(runner_arm64, "aarch64") == []
+    assert elf.problems(runner_arm64, "x86-64") == ["/server: built for EM_AARCH64, not x86-64"]

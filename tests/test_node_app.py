@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 
-from harness import contract, images
+from harness import contract, elf, images
 from harness.dockerfiles import EXAMPLES
 from harness.images import HARDENED
 
@@ -193,3 +193,8 @@ def test_without_use_system_ca_node_ignores_the_system_bundle(tags):
     """Why both runners set NODE_OPTIONS=--use-system-ca: Node trusts only its bundled list."""
     outcome = contract.check_tls(tags["runner"], "node", environment={"NODE_OPTIONS": ""})
     assert outcome == f"with the CA in {contract.BUNDLE}: UNABLE_TO_VERIFY_LEAF_SIGNATURE"
+
+
+def test_minimal_runner_programs_find_everything_they_load(tags):
+    """Every ELF file of runner-minimal: its interpreter and libraries are in the image (harness.elf)."""
+    assert elf.problems(tags["runner-minimal"], "x86-64") == []

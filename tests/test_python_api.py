@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import contract, images
+from harness import contract, elf, images
 from harness.dockerfiles import EXAMPLES, parse
 from harness.images import (
     HARDENED,
@@ -362,3 +362,8 @@ def test_runner_meets_the_runtime_contract(runner: str, point: str) -> None:
     """Outbound TLS against the image's CA bundle, the Asia/Seoul time zone, a user name for
     UID 10001, and a request in flight that `docker stop` lets finish (harness.contract)."""
     assert contract.check_point(runner, "python", 8000, point) is None
+
+
+def test_minimal_runner_programs_find_everything_they_load() -> None:
+    """Every ELF file of runner-minimal: its interpreter and libraries are in the image (harness.elf)."""
+    assert elf.problems(build(EXAMPLE, "runner-minimal").tag, "x86-64") == []
