@@ -119,6 +119,8 @@ def lint(session: nox.Session) -> None:
                               "from harness.dockerfiles import example_dockerfiles as f;"
                               "print('\\n'.join(str(p) for p in f()))", silent=True).split()
     session.run("hadolint", *dockerfiles)
+    # BuildKit's own build checks, which need an engine (the test session makes sure of one).
+    session.run("python", "-m", "harness.buildchecks", *dockerfiles)
     session.run("actionlint")
 
 
