@@ -26,6 +26,7 @@ def test_a_dockerfile_that_breaks_the_rules_gets_each_warning_with_its_line():
 def test_a_dockerfile_that_does_not_parse_is_named(tmp_path):
     broken = tmp_path / "Dockerfile"
     broken.write_text("FROM debian:trixie-slim\nFOO bar\n")
-    expected = "Dockerfile:2: the build check did not run: dockerfile parse error on line 2: unknown instruction: FOO"
+    expected = ("Dockerfile:2: the build check did not run: "
+                "dockerfile parse error on line 2: unknown instruction: FOO")
     with pytest.raises(buildchecks.CheckFailed, match=expected):
         buildchecks.warnings(broken)
