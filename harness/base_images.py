@@ -169,11 +169,13 @@ def build_rootfs(image: str, recipe: Recipe) -> None:
 
 
 def ensure_mmdebstrap() -> None:
-    if subprocess.run(["sh", "-c", "command -v mmdebstrap"], capture_output=True).returncode == 0:
+    # arch-test: mmdebstrap checks with it that another architecture's programs run (QEMU).
+    if subprocess.run(["sh", "-c", "command -v mmdebstrap && command -v arch-test"],
+                      capture_output=True).returncode == 0:
         return
-    log("installing mmdebstrap (Debian package) to make the Debian rootfs")
+    log("installing mmdebstrap and arch-test (Debian packages) to make the Debian rootfs")
     run("apt-get", "update", "-qq")
-    run("apt-get", "install", "-y", "-qq", "--no-install-recommends", "mmdebstrap",
+    run("apt-get", "install", "-y", "-qq", "--no-install-recommends", "mmdebstrap", "arch-test",
         "debian-archive-keyring", stdout=subprocess.DEVNULL)
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import docker
 import docker.errors
 
-from harness import transient
+from harness import stores, transient
 from harness.dockerfiles import EXAMPLES, REPO
 
 BUILT_BY = "dev.multistage-guide.built-by"
@@ -85,8 +85,9 @@ def tag_for(example: str, target: str | None) -> str:
 
 def buildx(context: Path, *, target: str | None = None, tag: str | None = None,
            dockerfile: Path | None = None, build_args: dict[str, str] | None = None,
-           extra: list[str] | None = None, load: bool = True) -> Build:
-    """Run `docker buildx build` and return its log; raise BuildFailed on a non-zero exit."""
+           extra: list[str] | None = None, load: bool = True, engine: str = "classic") -> Build:
+    """Run `docker buildx build` and return its log; raise BuildFailed on a non-zero exit.
+    engine="containerd" builds on the engine with the containerd image store (harness.stores)."""
     cmd = ["docker", "buildx", "build", "--progress=plain", "--label", f"{BUILT_BY}=harness"]
     if load:
         cmd.append("--load")
@@ -102,7 +103,7 @@ def buildx(context: Path, *, target: str | None = None, tag: str | None = None,
     cmd.append(str(context))
     with build_lock():
         started = time.monotonic()
-        result = subprocess.run(cmd, capture_output=True, text=True)
+        result = subprocess.run(cmd, capture_output=True, text=True, env=stores.environment(engine))
         seconds = time.monotonic() - started
     if result.returncode != 0:
         raise BuildFailed(cmd, result.stdout + result.stderr)
@@ -117,6 +118,18 @@ def build(example: str, target: str | None = None, dockerfile: str | None = None
     name = target if not dockerfile else Path(dockerfile).suffix.lstrip(".")
     return buildx(context, target=target, tag=tag_for(example, name),
                   dockerfile=context / dockerfile if dockerfile else None)
+
+
+def from_containerd_store(tag: str, platform: str) -> str:
+    """Copy one platform of an image built on the containerd-store engine into the first
+    engine, where the suite inspects and runs images; return its tag there."""
+    save = subprocess.Popen(["docker", "image", "save", "--platform", platform, tag],
+                            stdout=subprocess.PIPE, env=stores.environment("containerd"))
+    loaded = subprocess.run(["docker", "image", "load", "-q"], stdin=save.stdout, capture_output=True,
+                            text=True)
+    if save.wait() != 0 or loaded.returncode != 0:
+        raise AssertionError(f"could not copy {tag} ({platform}) to the first engine: {loaded.stderr}")
+    return tag
 
 
 def size(tag: str) -> int:

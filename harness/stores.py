@@ -3,9 +3,13 @@ the image store: sizes as `docker images` reports them, multi-platform images an
 with the default builder. scripts/ensure-containerd-store.sh starts it beside the first engine
 (classic store); a page block runs on it with `<!-- run: engine=containerd -->`.
 
-    python -m harness.stores     copy the base images those pages need into its store
+    python -m harness.stores     copy the base images those pages need into its store, and
+                                 make debian:trixie-slim and node:24-slim for amd64 and arm64
 
 No registry answers here, so its base images come from the first engine (`docker save | load`).
+The classic store holds one platform under a tag; the containerd store holds an index of both,
+so the arm64 builds of the examples run on this engine, with the stand-ins built for both
+platforms from the same recipes (harness.base_images; arm64 under QEMU).
 Elsewhere, DOCKER_HOST_CONTAINERD_STORE names an engine with the containerd store to use instead.
 """
 
@@ -14,11 +18,19 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
+
+from harness import base_images
+from harness.dockerfiles import TEMP_PREFIX
 
 HOST = os.environ.get("DOCKER_HOST_CONTAINERD_STORE", "unix:///run/docker-containerd-store.sock")
 ENGINES = {"classic": None, "containerd": HOST}
 # The FROM images of what the store-dependent pages build there (go-static, secrets).
-NEEDS = ("golang:1.27", "debian:trixie-slim")
+NEEDS = ("golang:1.27",)
+# Built there for both platforms, as one index each.
+PLATFORMS = "linux/amd64,linux/arm64"
+MULTI_PLATFORM = ("debian:trixie-slim", "node:24-slim")
 
 
 def environment(engine: str) -> dict[str, str] | None:
@@ -27,9 +39,39 @@ def environment(engine: str) -> dict[str, str] | None:
     return None if host is None else {**os.environ, "DOCKER_HOST": host}
 
 
-def present(image: str) -> bool:
-    return subprocess.run(["docker", "image", "inspect", image], env=environment("containerd"),
-                          capture_output=True).returncode == 0
+def present(image: str, platform: str | None = None) -> bool:
+    platform_flag = ["--platform", platform] if platform else []
+    return subprocess.run(["docker", "image", "inspect", *platform_flag, image],
+                          env=environment("containerd"), capture_output=True).returncode == 0
+
+
+def buildx(*args: str) -> None:
+    subprocess.run(["docker", "buildx", "build", "--progress=plain", "--platform", PLATFORMS, *args],
+                   env=environment("containerd"), check=True, stdout=sys.stderr, stderr=sys.stderr)
+
+
+def labelled(image: str) -> list[str]:
+    recipe = base_images.RECIPES[image]
+    labels = base_images.common_labels(image, recipe)
+    return [word for key, value in labels.items() for word in ("--label", f"{key}={value}")]
+
+
+def build_debian() -> None:
+    """debian:trixie-slim for both platforms: each one's rootfs as the stand-in recipe makes it."""
+    base_images.ensure_mmdebstrap()
+    with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX, dir="/var/tmp") as folder:
+        for arch in ("amd64", "arm64"):
+            subprocess.run(["bash", str(base_images.RECIPES_DIR / "debian" / "rootfs.sh"), "trixie", "slim",
+                            f"{folder}/rootfs-{arch}.tar", arch], check=True, stdout=sys.stderr)
+        Path(folder, "Dockerfile").write_text(
+            'FROM scratch\nARG TARGETARCH\nADD rootfs-${TARGETARCH}.tar /\nCMD ["bash"]\n')
+        buildx("-t", "debian:trixie-slim", *labelled("debian:trixie-slim"), folder)
+
+
+def build_node() -> None:
+    with base_images.certs_context() as certs:
+        buildx("--build-context", f"certs={certs}", "--target", "slim", "-t", "node:24-slim",
+               *labelled("node:24-slim"), str(base_images.RECIPES_DIR / "node"))
 
 
 def copy_base_images() -> None:
@@ -44,5 +86,18 @@ def copy_base_images() -> None:
             raise SystemExit(f"stores: `docker save {image}` failed on the first engine")
 
 
+def ensure_multi_platform() -> None:
+    builders = {"debian:trixie-slim": build_debian, "node:24-slim": build_node}
+    for image in MULTI_PLATFORM:
+        if not present(image, "linux/arm64"):
+            print(f"stores: building {image} for {PLATFORMS} (arm64 under QEMU)", file=sys.stderr, flush=True)
+            builders[image]()
+
+
 if __name__ == "__main__":
-    copy_base_images()
+    try:
+        copy_base_images()
+        ensure_multi_platform()
+    except subprocess.CalledProcessError as error:
+        raise SystemExit(f"stores: `{' '.join(map(str, error.cmd))}` failed (exit {error.returncode}); "
+                         "its output is above") from None

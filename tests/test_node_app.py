@@ -198,3 +198,29 @@ def test_without_use_system_ca_node_ignores_the_system_bundle(tags):
 def test_minimal_runner_programs_find_everything_they_load(tags):
     """Every ELF file of runner-minimal: its interpreter and libraries are in the image (harness.elf)."""
     assert elf.problems(tags["runner-minimal"], "x86-64") == []
+
+
+# --- arm64 -----------------------------------------------------------------------------------
+# Built on the engine with the containerd image store, where node:24-slim is an index of both
+# platforms (harness.stores), then copied to the first engine and run there under QEMU. That
+# engine sets up no NAT for its containers: npm reaches its registry from the host's network.
+ARM64 = "linux/arm64"
+
+
+@pytest.fixture(scope="module")
+def arm64_minimal() -> str:
+    tag = images.tag_for(EXAMPLE, "runner-minimal-arm64")
+    images.buildx(EXAMPLES / EXAMPLE, target="runner-minimal", tag=tag,
+                  extra=["--platform", ARM64, "--network=host"], engine="containerd")
+    return images.from_containerd_store(tag, ARM64)
+
+
+def test_arm64_minimal_runner_holds_arm64_programs_with_their_loader_and_libraries(arm64_minimal):
+    """The ldd filter of node-rootfs copied arm64's loader, /lib/ld-linux-aarch64.so.1."""
+    assert elf.problems(arm64_minimal, "aarch64") == []
+    assert images.has_path(arm64_minimal, "/lib/ld-linux-aarch64.so.1")
+
+
+@pytest.mark.parametrize("point", contract.POINTS)
+def test_arm64_minimal_runner_meets_the_runtime_contract(arm64_minimal, point):
+    assert contract.check_point(arm64_minimal, "node", PORT, point) is None

@@ -25,6 +25,9 @@ def test_the_second_engine_uses_the_containerd_image_store():
 def test_it_has_the_base_images_the_pages_build_from():
     for image in stores.NEEDS:
         assert stores.present(image), image
+    for image in stores.MULTI_PLATFORM:
+        for platform in stores.PLATFORMS.split(","):
+            assert stores.present(image, platform), f"{image} for {platform}"
 
 
 def test_the_first_engine_runs_containers_while_and_after_the_second_stops():

@@ -3,9 +3,10 @@
 # a minbase bootstrap, apt's docker-clean settings, and for the slim variant no docs but
 # copyright files, no man/info pages and no translations.
 #
-# usage: rootfs.sh SUITE slim|full OUT.tar
+# usage: rootfs.sh SUITE slim|full OUT.tar [ARCH]   (ARCH: a Debian architecture, such as
+# arm64; another machine's runs its package scripts under QEMU through binfmt_misc)
 set -euo pipefail
-suite=$1 variant=$2 out=$3
+suite=$1 variant=$2 out=$3 arch=${4:-$(dpkg --print-architecture)}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 security=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 
@@ -34,7 +35,7 @@ Dir::Cache::srcpkgcache "";'
 
 # The hooks run in mmdebstrap's shell with the rootfs path as $1: single quotes are meant.
 # shellcheck disable=SC2016
-mmdebstrap --quiet --variant=minbase --format=tar \
+mmdebstrap --quiet --variant=minbase --format=tar --architectures="$arch" \
   "${dpkg_opts[@]}" \
   --aptopt='Acquire::Languages "none"' \
   --aptopt='Acquire::GzipIndexes "true"' \
