@@ -133,12 +133,14 @@ def test_every_example_is_mapped_to_a_page():
     examples = sorted(path.parent.name for path in REPO.glob("examples/*/README.md"))
     assert examples == sorted(PAGES)
     for page in PAGES.values():
-        assert (REPO / "docs" / "ko" / f"{page}.md").exists() and (REPO / "docs" / "en" / f"{page}.md").exists()
+        for lang in ("ko", "en"):
+            assert (REPO / "docs" / lang / f"{page}.md").exists()
 
 
 def test_a_readme_without_its_links_is_caught():
     assert missing_links("# x\n\n[English](README.en.md)\n", "ko", "python") == ["../../docs/ko/python.md"]
-    assert missing_links("# x\n\nSee [Python](../../docs/en/python.md#seed).\n", "en", "python") == ["README.md"]
+    english = "# x\n\nSee [Python](../../docs/en/python.md#seed).\n"
+    assert missing_links(english, "en", "python") == ["README.md"]
     assert missing_links("`README.en.md` and docs/ko/python.md in code\n", "ko", "python") == [
         "README.en.md", "../../docs/ko/python.md"]
 
