@@ -48,7 +48,7 @@ def test_the_diagram_is_accessible_and_scales():
     title = svg.find(f"{SVG}title").text
     assert svg.get("role") == "img" and svg.get("aria-label") == title
     assert title.startswith("Stages of examples/python-api/Dockerfile: base from python:3.13-slim; ")
-    assert "test from builder, copies from builder" in title
+    assert "test-run from builder, copies from builder; test from test-run;" in title
     _, _, width, height = map(float, svg.get("viewBox").split())
     assert width > 0 and height > 0
     korean = drawn(EXAMPLES / "python-api" / "Dockerfile", "ko").find(f"{SVG}title").text
