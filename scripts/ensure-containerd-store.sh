@@ -28,9 +28,11 @@ BRIDGE_ADDRESS=10.213.0.1/24
 answers() { DOCKER_HOST=unix://$SOCKET docker info >/dev/null 2>&1; }
 
 stop() {
-  if [ -f "$PIDFILE" ] && kill "$(cat "$PIDFILE")" 2>/dev/null; then
+  local pid
+  pid=$(cat "$PIDFILE" 2>/dev/null) || return 0
+  if kill "$pid" 2>/dev/null; then
     for _ in $(seq 1 30); do
-      kill -0 "$(cat "$PIDFILE")" 2>/dev/null || break
+      kill -0 "$pid" 2>/dev/null || break
       sleep 1
     done
   fi
