@@ -269,11 +269,7 @@ def store_sizes() -> dict:
         sizes[engine] = {}
         for name, extra in builds.items():
             tag = f"guide/{name}"
-            with images.build_lock():
-                subprocess.run(["docker", "buildx", "build", "--load", "-q", "--target", "runner",
-                                "--label", f"{images.BUILT_BY}=harness", "-t", tag, *extra,
-                                str(EXAMPLES / "go-static")],
-                               env=stores.environment(engine), check=True, capture_output=True)
+            images.buildx(EXAMPLES / "go-static", target="runner", tag=tag, extra=extra, engine=engine)
             # What the docker CLI shows: on the containerd store it adds up each platform's
             # content and unpacked layers, which the API's list entry does not.
             shown = subprocess.run(["docker", "images", "--format", "{{.Size}}", tag],
