@@ -1,5 +1,6 @@
 """The site as built: strict in both languages, the same pages and structure in both, links
-and anchors intact (anchors through MkDocs' own validation, links through LinkChecker)."""
+and anchors intact (anchors through MkDocs' own validation, links through LinkChecker), and a
+navigation that follows the reader's path, the same in both languages."""
 
 from __future__ import annotations
 
@@ -34,6 +35,106 @@ def test_a_page_has_the_same_structure_in_both_languages(page):
     ko, en = structure(DOCS / "ko" / page), structure(DOCS / "en" / page)
     for part in ("headings", "code", "directives", "tokens"):
         assert ko[part] == en[part], f"{page}: {part} differ between docs/ko and docs/en"
+
+
+# The navigation's groups, in the order a reader goes: what the English site calls them. A group
+# for when a build fails belongs before the reference; it is optional until its pages exist.
+READER_PATH = ["Start here", "Language recipes", "Faster builds", "Smaller and safer images",
+               "Shipping: CI, platforms, offline", "When it fails", "Reference"]
+OPTIONAL_GROUPS = {"When it fails"}
+
+
+class _AnyTag(yaml.SafeLoader):
+    """mkdocs.yml's !ENV and !!python/... tags read as nothing: only `nav` matters here."""
+
+
+_AnyTag.add_multi_constructor("", lambda loader, suffix, node: None)
+
+
+def nav(config: Path) -> list[tuple[str, list[str]]]:
+    """A configuration's navigation as (group title, [page files]); its INHERIT's when it has
+    none of its own, as MkDocs merges them (lists are replaced, never merged). A top-level
+    page outside any group is a group of its own with no title (None)."""
+    data = yaml.load(config.read_text(), Loader=_AnyTag)
+    if "nav" not in data and "INHERIT" in data:
+        return nav(config.parent / data["INHERIT"])
+    groups = []
+    for item in data.get("nav") or []:
+        (title, value), = item.items()
+        if isinstance(value, str):
+            groups.append((None, [value]))
+        else:
+            groups.append((title, _pages(value)))
+    return groups
+
+
+def _pages(entries: list) -> list[str]:
+    """The page files of a group, subgroups flattened in order."""
+    return [page for entry in entries for value in entry.values()
+            for page in ([value] if isinstance(value, str) else _pages(value))]
+
+
+def nav_problems(ko: list[tuple[str, list[str]]], en: list[tuple[str, list[str]]],
+                 pages: list[str]) -> list[str]:
+    """What keeps two navigations from being the reader's path: each language lists every page
+    once, in groups only, the first group opens with the home page, the English groups follow
+    READER_PATH, and both languages hold the same pages in the same places."""
+    problems = []
+    for lang, groups in (("ko", ko), ("en", en)):
+        listed = [page for _, group in groups for page in group]
+        problems += [f"{lang}: {page} is listed {listed.count(page)} times"
+                     for page in sorted(set(listed)) if listed.count(page) > 1]
+        problems += [f"{lang}: {page} is not in the navigation" for page in pages if page not in listed]
+        problems += [f"{lang}: {page} is in the navigation but not in docs/{lang}/"
+                     for page in sorted(set(listed) - set(pages))]
+        problems += [f"{lang}: {group} is a page outside any group"
+                     for title, group in groups if title is None]
+        if not groups or not groups[0][1] or groups[0][1][0] != "index.md":
+            problems.append(f"{lang}: the first group does not start with the home page (index.md)")
+    titles = [title for title, _ in en]
+    if titles != [title for title in READER_PATH if title in titles or title not in OPTIONAL_GROUPS]:
+        problems.append(f"en: the groups are {titles}, not the reader's path {READER_PATH}")
+    if [len(group) for _, group in ko] != [len(group) for _, group in en]:
+        problems.append("ko and en group their pages differently: "
+                        f"{[len(g) for _, g in ko]} pages per group, against {[len(g) for _, g in en]}")
+    # Groups and pages of unequal length are reported above: compare the places both have.
+    for (ko_title, ko_group), (en_title, en_group) in zip(ko, en, strict=False):
+        for place, (ko_page, en_page) in enumerate(zip(ko_group, en_group, strict=False), start=1):
+            if ko_page != en_page:
+                problems.append(f"page {place} of {ko_title!r} / {en_title!r}: "
+                                f"{ko_page} in ko, {en_page} in en")
+    return problems
+
+
+def test_the_navigation_follows_the_reader_s_path_in_both_languages():
+    ko, en = nav(REPO / "mkdocs.yml"), nav(REPO / "mkdocs.en.yml")
+    problems = nav_problems(ko, en, [page.as_posix() for page in KO])
+    assert not problems, "\n".join(problems)
+
+
+def test_the_navigation_check_catches_a_missing_or_misplaced_page(tmp_path):
+    """The check above must be able to fail: broken copies of mkdocs.en.yml, one without a
+    page, one with two pages swapped, one that lists a page twice."""
+    ko = nav(REPO / "mkdocs.yml")
+    pages = [page.as_posix() for page in KO]
+    text = (REPO / "mkdocs.en.yml").read_text()
+    lines = text.splitlines(keepends=True)
+    basics = next(i for i, line in enumerate(lines) if line.strip() == "- Basics: basics.md")
+    benefits = next(i for i, line in enumerate(lines) if line.strip() == "- Benefits: benefits.md")
+    broken = {
+        "missing": "".join(lines[:basics] + lines[basics + 1:]),
+        "swapped": "".join(lines[:basics] + [lines[benefits], lines[basics]] + lines[benefits + 1:]),
+        "twice": text + "  - Again:\n      - Basics: basics.md\n",
+    }
+    found = {}
+    for name, copy in broken.items():
+        (tmp_path / f"{name}.yml").write_text(copy)
+        found[name] = nav_problems(ko, nav(tmp_path / f"{name}.yml"), pages)
+    assert "en: basics.md is not in the navigation" in found["missing"], found["missing"]
+    assert any("basics.md in ko, benefits.md in en" in problem
+               for problem in found["swapped"]), found["swapped"]
+    assert "en: basics.md is listed 2 times" in found["twice"], found["twice"]
+    assert any("not the reader's path" in problem for problem in found["twice"]), found["twice"]
 
 
 def test_every_heading_has_an_explicit_id():
