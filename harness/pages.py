@@ -14,12 +14,19 @@ One Sybil object (`SYBIL`), three parsers, evaluators that are plain functions:
 - `<!-- claim: ... -->` comments: see harness.claims.
 
 Containers a page starts are removed when the page ends, on failure too.
+
+The Korean page and its English translation usually do the same thing on the engine: the same
+commands in the same folders, the same claims, in the same order. When two pages' sequences are
+equal, the first to run records what each command printed and each claim found, and the other
+compares its own expected output with that record instead of doing everything again
+(`SharedRuns`): every command still runs once, and both pages are checked against that run.
 """
 
 from __future__ import annotations
 
 import doctest
 import functools
+import hashlib
 import re
 import shlex
 import shutil
@@ -60,6 +67,67 @@ class ConsoleBlock:
     timeout: int
     skip: str | None
     engine: str = "classic"
+    shared: tuple[str, int] | None = None  # (the page's sequence, this block's place in it)
+
+
+@dataclass
+class Outcome:
+    """What one command did: its exit status and output, or None for a timeout."""
+    returncode: int | None
+    stdout: str = ""
+    stderr: str = ""
+
+
+class SharedRuns:
+    """Outcomes of commands and claims, keyed by the page's sequence and their place in it.
+
+    A page's sequence is everything it does on the engine, in order: each console block's
+    folder, engine and commands (or only that it is skipped: its reason is in the page's
+    language), and each claim. Expected output is left out, so a translation that shows
+    other lines of the same output still shares the run."""
+
+    def __init__(self) -> None:
+        self.outcomes: dict[tuple[str, int], object] = {}
+        self.replayed = 0
+
+    @staticmethod
+    @functools.cache
+    def sequence(text: str, path: str) -> tuple[str, dict[int, int]]:
+        """The page's sequence as a digest, and each region's place in it by its offset."""
+        document = Document(text, path)
+        regions = sorted([*FencedCodeBlockLexer("console")(document),
+                          *DirectiveInHTMLCommentLexer("claim")(document)], key=lambda lexed: lexed.start)
+        steps = []
+        for lexed in regions:
+            if "arguments" in lexed.lexemes:
+                steps.append(f"claim {str(lexed.lexemes['arguments']).strip()}")
+                continue
+            directive = directive_before(document, lexed.start)
+            if directive and directive[0] == "skip":
+                steps.append("skip")
+                continue
+            source = str(lexed.lexemes["source"])
+            try:
+                commands = "\n".join(command.text for command in parse_console(source, 0))
+            except PageError:
+                commands = source  # reported when the block runs
+            steps.append(f"run {directive[1] if directive else ''}\n{commands}")
+        digest = hashlib.sha256("\0".join(steps).encode()).hexdigest()
+        return digest, {lexed.start: place for place, lexed in enumerate(regions)}
+
+    @classmethod
+    def key(cls, document: Document, start: int) -> tuple[str, int]:
+        digest, places = cls.sequence(document.text, document.path)
+        return digest, places[start]
+
+    def recall(self, key: tuple[str, int] | None):
+        found = self.outcomes.get(key) if key else None
+        self.replayed += found is not None
+        return found
+
+    def record(self, key: tuple[str, int] | None, outcome) -> None:
+        if key:
+            self.outcomes[key] = outcome
 
 
 def directive_before(document: Document, start: int) -> tuple[str, str] | None:
@@ -157,7 +225,7 @@ def parse_console_blocks(document: Document):
         except PageError as error:
             yield Region(lexed.start, lexed.end, error, raise_page_error)
             continue
-        block = ConsoleBlock(commands, cwd, timeout, skip, engine)
+        block = ConsoleBlock(commands, cwd, timeout, skip, engine, SharedRuns.key(document, lexed.start))
         yield Region(lexed.start, lexed.end, block, evaluate_console)
 
 
@@ -223,27 +291,53 @@ def evaluate_console(example) -> None:
     if not block.commands:
         raise PageError(f"{page_line(example.path, example.line)}: a console block with no `$ ` command; "
                         f"start each command with `$ `, or use a ```text block for text that is not run")
-    for command in block.commands:
-        where = page_line(example.path, command.line)
-        before = containers()
-        try:
-            result = transient.run_command(
-                ["flock", str(images.LOCK), "bash", "-o", "pipefail", "-ec", command.text],
-                cwd=block.cwd, env=stores.environment(block.engine), capture_output=True, text=True,
-                timeout=block.timeout)
-        except subprocess.TimeoutExpired:
-            raise AssertionError(f"{where}: `{command.text}` did not finish in {block.timeout} s") from None
-        finally:  # on Ctrl-C too: the page's teardown removes what the command started
-            example.namespace.setdefault("page_containers", []).extend(started_by(command.text, before))
-        output = result.stdout + result.stderr
-        if result.returncode != 0:
-            raise AssertionError(
-                f"{where}: `{command.text}` exited {result.returncode}\n{tail(output)}")
-        expected = command.expected.strip("\n")
-        if expected and not CHECKER.check_output(expected + "\n", result.stdout, FLAGS):
-            raise AssertionError(
-                f"{where}: the output of `{command.text}` differs from the page\n"
-                f"expected:\n{expected}\ngot:\n{tail(result.stdout)}")
+    # The other language's page ran this same sequence: compare with what it recorded. A block
+    # that stopped at a failing command recorded that command last, so it fails here too.
+    shared: SharedRuns = example.namespace.get("shared") or SharedRuns()
+    recorded = shared.recall(block.shared)
+    if recorded is not None:
+        first_page, outcomes = recorded
+        for command, outcome in zip(block.commands, outcomes, strict=False):  # ends at a failure
+            check_outcome(command, outcome, block,
+                          f"{page_line(example.path, command.line)} (run by {first_page})")
+        return
+    outcomes = []
+    try:
+        for command in block.commands:
+            outcomes.append(run_command(command, block, example.namespace))
+            check_outcome(command, outcomes[-1], block, page_line(example.path, command.line))
+    except AssertionError:
+        shared.record(block.shared, (page_line(example.path, example.line), outcomes))
+        raise
+    shared.record(block.shared, (page_line(example.path, example.line), outcomes))
+
+
+def run_command(command: Command, block: ConsoleBlock, namespace: dict) -> Outcome:
+    before = containers()
+    try:
+        result = transient.run_command(
+            ["flock", str(images.LOCK), "bash", "-o", "pipefail", "-ec", command.text],
+            cwd=block.cwd, env=stores.environment(block.engine), capture_output=True, text=True,
+            timeout=block.timeout)
+    except subprocess.TimeoutExpired:
+        return Outcome(None)
+    finally:  # on Ctrl-C too: the page's teardown removes what the command started
+        namespace.setdefault("page_containers", []).extend(started_by(command.text, before))
+    return Outcome(result.returncode, result.stdout, result.stderr)
+
+
+def check_outcome(command: Command, outcome: Outcome, block: ConsoleBlock, where: str) -> None:
+    if outcome.returncode is None:
+        raise AssertionError(f"{where}: `{command.text}` did not finish in {block.timeout} s")
+    output = outcome.stdout + outcome.stderr
+    if outcome.returncode != 0:
+        raise AssertionError(
+            f"{where}: `{command.text}` exited {outcome.returncode}\n{tail(output)}")
+    expected = command.expected.strip("\n")
+    if expected and not CHECKER.check_output(expected + "\n", outcome.stdout, FLAGS):
+        raise AssertionError(
+            f"{where}: the output of `{command.text}` differs from the page\n"
+            f"expected:\n{expected}\ngot:\n{tail(outcome.stdout)}")
 
 
 def parse_dockerfile_blocks(document: Document):
@@ -305,7 +399,8 @@ def parse_claims(document: Document):
     for lexed in DirectiveInHTMLCommentLexer("claim")(document):
         claim = str(lexed.lexemes["arguments"]).strip()
         built = tags_built(document.text[:lexed.start])
-        yield Region(lexed.start, lexed.end, (claim, line_of(document, lexed.start), built), evaluate_claim)
+        parsed = (claim, line_of(document, lexed.start), built, SharedRuns.key(document, lexed.start))
+        yield Region(lexed.start, lexed.end, parsed, evaluate_claim)
 
 
 def tags_built(text: str) -> set[str]:
@@ -316,8 +411,22 @@ def tags_built(text: str) -> set[str]:
 
 @reported
 def evaluate_claim(example) -> None:
-    claim, line, built = example.parsed
+    claim, line, built, shared = example.parsed
     where = page_line(example.path, line)
+    # (kind, text): what the claim's check found, recorded for a page with the same sequence.
+    runs: SharedRuns = example.namespace.get("shared") or SharedRuns()
+    found = runs.recall(shared)
+    if found is None:
+        found = check_claim(claim, built)
+        runs.record(shared, found)
+    kind, text = found
+    if kind == "error":
+        raise PageError(f"{where}: claim `{claim}`: {text}")
+    if kind == "false":
+        raise AssertionError(f"{where}: claim `{claim}` is false: {text}")
+
+
+def check_claim(claim: str, built: set[str]) -> tuple[str, str | None]:
     try:
         unbuilt = [image for image in claims.images_named(claim)
                    if image not in built and image not in base_images()]
@@ -327,9 +436,8 @@ def evaluate_claim(example) -> None:
                 f"build it in a console block before the claim (`$ docker build -t {unbuilt[0]} ...`)")
         measured = claims.check(claim)
     except claims.ClaimError as error:
-        raise PageError(f"{where}: claim `{claim}`: {error}") from None
-    if measured is not None:
-        raise AssertionError(f"{where}: claim `{claim}` is false: {measured}")
+        return "error", str(error)
+    return ("true", None) if measured is None else ("false", measured)
 
 
 @functools.cache
@@ -369,12 +477,15 @@ def teardown(namespace: dict) -> None:
         subprocess.run(["docker", "rm", "-f", *started], capture_output=True)
 
 
-def make_sybil(path: str, pattern: str = "**/*.md") -> Sybil:
+def make_sybil(path: str, pattern: str = "**/*.md", shared: SharedRuns | None = None) -> Sybil:
+    """Pages under `path`; those with the same sequence share their runs through `shared`."""
     return Sybil(
         parsers=[parse_console_blocks, parse_dockerfile_blocks, parse_claims, parse_unclosed_fences],
-        path=path, pattern=pattern, teardown=teardown, name="pages")
+        path=path, pattern=pattern, setup=lambda namespace: namespace.update(shared=shared),
+        teardown=teardown, name="pages")
 
 
-SYBIL = make_sybil(str(REPO / "docs"))
+SHARED = SharedRuns()
+SYBIL = make_sybil(str(REPO / "docs"), shared=SHARED)
 # The examples' READMEs are copy-paste material too: their commands run like a page's.
-READMES = make_sybil(str(REPO / "examples"), "*/README*.md")
+READMES = make_sybil(str(REPO / "examples"), "*/README*.md", shared=SHARED)

@@ -8,7 +8,7 @@ import collections
 
 from harness import session as harness_session
 from harness import transient
-from harness.pages import READMES, SYBIL
+from harness.pages import READMES, SHARED, SYBIL
 
 pytest_collect_file = (SYBIL + READMES).pytest()
 _dangling_before: set[str] = set()
@@ -56,6 +56,8 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_sep("-", "time per group (setup, call and teardown)")
     for group, seconds in sorted(_seconds.items(), key=lambda item: -item[1]):
         terminalreporter.write_line(f"{group:>9}: {seconds:7.1f} s over {_counted[group]} tests")
+    terminalreporter.write_line(f"page blocks and claims checked against the other language's run: "
+                                f"{SHARED.replayed}")
     retries = transient.RETRIES
     terminalreporter.write_sep("-", f"engine retries: {len(retries)}")
     for test, error in retries:

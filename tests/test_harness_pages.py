@@ -12,7 +12,7 @@ from _pytest.outcomes import Skipped
 
 from harness import claims, images
 from harness.dockerfiles import REPO
-from harness.pages import make_sybil
+from harness.pages import SharedRuns, make_sybil
 
 FIXTURES = REPO / "tests" / "fixtures"
 PAGES = FIXTURES / "pages"
@@ -198,3 +198,65 @@ def test_a_bad_page_fails_in_pytest_without_a_traceback(tmp_path):
 def test_readonly_holds_only_with_the_tmpfs_the_server_writes_to(fixture_images):
     assert claims.check("readonly guide/fixture:server 8080 / tmpfs=/tmp") is None
     assert "Read-only file system" in claims.check("readonly guide/fixture:server 8080 / tmpfs=/var/tmp")
+
+
+def shared_pages(tmp_path, *texts: str) -> list[str]:
+    """Write each text as a page and evaluate them in order with one SharedRuns, as the suite
+    evaluates a page and its translation; return each page's failure, or "" if it passed."""
+    shared = SharedRuns()
+    sybil = make_sybil(str(tmp_path), shared=shared)
+    failures = []
+    for number, text in enumerate(texts):
+        page = tmp_path / f"page{number}.md"
+        page.write_text(text)
+        document = sybil.parse(page)
+        sybil.setup(document.namespace)  # as Sybil's pytest integration does before a page
+        try:
+            for example in document.examples():
+                example.evaluate()
+            failures.append("")
+        except AssertionError as error:
+            failures.append(str(error))
+    return failures
+
+
+def counting_page(counter: Path, expected: str, prose: str = "", extra: str = "") -> str:
+    return (f"{prose}\n\n```console\n$ echo run >> {counter}; wc -l < {counter}\n{expected}\n{extra}```\n")
+
+
+def test_pages_with_the_same_sequence_run_once_and_each_is_checked(tmp_path):
+    counter = tmp_path / "runs"
+    korean, english = counting_page(counter, "1", "한 번"), counting_page(counter, "1", "once")
+    assert shared_pages(tmp_path, korean, english) == ["", ""]
+    assert counter.read_text() == "run\n"  # the second page compared with the first one's run
+    # Its expected output is still checked against that run, and a failure names who ran it.
+    counter.unlink()
+    failures = shared_pages(tmp_path, korean, counting_page(counter, "2", "twice"))
+    assert failures[0] == ""
+    assert f"page1.md:4 (run by {tmp_path}/page0.md:3): the output of" in failures[1]
+    assert "expected:\n2\ngot:\n1" in failures[1]
+
+
+def test_pages_whose_sequences_differ_run_their_own_commands(tmp_path):
+    counter = tmp_path / "runs"
+    other = counting_page(counter, "2", extra="$ true\n")
+    assert shared_pages(tmp_path, counting_page(counter, "1"), other) == ["", ""]
+    assert counter.read_text() == "run\nrun\n"
+
+
+def test_a_recorded_failure_fails_the_other_page_too(tmp_path):
+    failing = "```console\n$ echo broken >&2; exit 4\n$ echo never\n```\n"
+    first, second = shared_pages(tmp_path, failing, failing)
+    assert "page0.md:2: `echo broken >&2; exit 4` exited 4" in first
+    assert f"page1.md:2 (run by {tmp_path}/page0.md:1): `echo broken >&2; exit 4` exited 4" in second
+
+
+def test_a_claim_is_checked_once_and_reported_on_both_pages(tmp_path, monkeypatch):
+    checked = []
+    monkeypatch.setattr(claims, "check", lambda claim: checked.append(claim) or "measured 3 MB")
+    monkeypatch.setattr(claims, "images_named", lambda claim: [])  # no build before it needed
+    page = "<!-- claim: size guide/fixture:runner < 1MB -->\n"
+    first, second = shared_pages(tmp_path, page, page)
+    assert checked == ["size guide/fixture:runner < 1MB"]
+    assert "page0.md:1: claim `size guide/fixture:runner < 1MB` is false: measured 3 MB" in first
+    assert "page1.md:1: claim `size guide/fixture:runner < 1MB` is false: measured 3 MB" in second
