@@ -4,10 +4,10 @@ Debian's Chromium, against the built site served on loopback gzip-compressed, as
 (GitHub Pages) serves it: Lighthouse's simulated slow network counts transferred bytes, and an
 uncompressed server would measure a site no reader gets (test_browser.py checks the budget of
 uncompressed bytes). One run decides accessibility, best practices and SEO; performance is the
-median of up to five runs of its own (performance_verdict says why). Chromium runs without paint holding
-(PAINT_HOLDING says why). Lighthouse is pinned in tests/lighthouse/ (npm ci from
-scripts/ensure-browser.sh). Every report is kept in test-artifacts/lighthouse/ (JSON, and HTML
-to read)."""
+median of up to five runs of its own (performance_verdict says why). Chromium runs without paint
+holding (PAINT_HOLDING says why), started once for all the runs (tests/lighthouse/runs.mjs).
+Lighthouse is pinned in tests/lighthouse/ (npm ci from scripts/ensure-browser.sh). Every report
+is kept in test-artifacts/lighthouse/ (JSON, and HTML to read)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ from harness.site import build, serve
 
 ARTIFACTS = REPO / "test-artifacts" / "lighthouse"
 LIGHTHOUSE_DIR = REPO / "tests" / "lighthouse"
-LIGHTHOUSE = LIGHTHOUSE_DIR / "node_modules" / ".bin" / "lighthouse"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Headless as root, and none of the background requests to Google's hosts this closed network
 # would refuse (Lighthouse's own launcher, chrome-launcher, adds most of the rest).
@@ -131,21 +130,40 @@ def chrome_flags() -> list[str]:
     return CHROME_FLAGS + ["--disable-features=" + ",".join([*launcher_disabled_features(), PAINT_HOLDING])]
 
 
-def lighthouse(url: str, name: str, categories=CATEGORIES) -> dict:
-    """One Lighthouse run with its mobile defaults (simulated throttling); the parsed JSON."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    stem = ARTIFACTS / name
-    result = subprocess.run(
-        [str(LIGHTHOUSE), url, f"--chrome-path={CHROMIUM}", f"--chrome-flags={' '.join(chrome_flags())}",
-         f"--only-categories={','.join(categories)}", "--output=json", "--output=html",
-         f"--output-path={stem}", "--quiet"],
-        capture_output=True, text=True, timeout=300, env={**os.environ, "CHROME_PATH": CHROMIUM})
-    assert result.returncode == 0, f"lighthouse {url} failed:\n{result.stderr[-3000:]}"
-    return json.loads(stem.with_name(f"{name}.report.json").read_text())
+class Lighthouse:
+    """Lighthouse runs with its mobile defaults (simulated throttling), in one Chromium that
+    tests/lighthouse/runs.mjs starts once for the module."""
+
+    def __init__(self) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(
+            ["node", "runs.mjs", json.dumps(chrome_flags())], cwd=LIGHTHOUSE_DIR, text=True,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env={**os.environ, "CHROME_PATH": CHROMIUM})
+
+    def run(self, url: str, name: str, categories=CATEGORIES) -> dict:
+        """One run; the parsed JSON report (the HTML one is kept beside it to read)."""
+        stem = ARTIFACTS / name
+        job = {"url": url, "categories": list(categories), "stem": str(stem)}
+        self.process.stdin.write(json.dumps(job) + "\n")
+        self.process.stdin.flush()
+        answer = self.process.stdout.readline()
+        assert answer, f"lighthouse stopped at {url} (exit {self.process.wait()}); its errors are above"
+        return json.loads(stem.with_name(f"{name}.report.json").read_text())
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def lighthouse():
+    runner = Lighthouse()
+    yield runner.run
+    runner.close()
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_lighthouse_scores(site_url, path):
+def test_lighthouse_scores(site_url, lighthouse, path):
     name = ("en-" if path.startswith("/en/") else "ko-") + (path.removeprefix("/en").strip("/") or "home")
     # Performance is measured in runs of its own: a run of every category also gathers what
     # the others read while the page loads.
