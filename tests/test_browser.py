@@ -116,20 +116,22 @@ def test_code_blocks_get_their_copy_button_when_they_come_into_view(page, base_u
 
 
 def test_the_search_index_loads_when_the_reader_starts_a_search(page, base_url):
-    """No page pays for the search index until its reader searches: then "/" (Material's
-    shortcut) focuses the field, the index arrives and a query finds pages."""
-    requested = []
+    """No page pays for the search index or the search worker until its reader searches: then
+    "/" (Material's shortcut) focuses the field, the index arrives and a query finds pages."""
+    requested, workers = [], []
     page.on("request", lambda request: "search_index.json" in request.url and requested.append(request.url))
+    page.on("worker", lambda worker: workers.append(worker.url))
     page.goto(base_url + "/en/", wait_until="load")
     page.wait_for_load_state("networkidle")
-    assert requested == []
+    assert requested == [] and workers == []
     page.keyboard.press("/")
     page.wait_for_function("() => performance.getEntriesByType('resource')"
                            ".some(e => e.name.includes('search_index.json') && e.responseEnd > 0)",
                            timeout=15000)
     page.fill("[data-md-component=search-query]", "cache mount")
     page.wait_for_selector(".md-search-result__item", timeout=15000)
-    assert len(requested) == 1
+    assert len(requested) == 1 and len(workers) == 1 and "search-worker.js" in workers[0]
+    assert page.errors == []
 
 
 def test_a_request_to_another_host_is_caught(page):
