@@ -8,6 +8,7 @@
     nox -s measure      build every example target and write data/measurements.json
     nox -s clean        remove the containers, images, build cache and temporary files it made
     nox -s soak -- N    run the whole suite N times and report what ever failed
+    nox -s bench -- N   time the warm suite and one page N times, into test-artifacts/suite-times.jsonl
     nox -s lock         regenerate requirements/*.txt (hash-pinned) from pyproject.toml
 
 Every session runs on the Python that runs nox. Dependencies come from requirements/*.txt,
@@ -87,6 +88,13 @@ def soak(session: nox.Session) -> None:
     """nox -s soak -- N [PYTEST ARGS]: the whole suite N times on this checkout."""
     ready_to_test(session)
     session.run("python", "-m", "harness.soak", *(session.posargs or ["5"]))
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """nox -s bench -- N: the warm suite and one page, N times, timed (harness.bench)."""
+    ready_to_test(session)
+    session.run("python", "-m", "harness.bench", *session.posargs)
 
 
 @nox.session

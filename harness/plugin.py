@@ -23,8 +23,9 @@ GROUPS = (
               "tests/test_tokens.py", "tests/test_readme.py", "tests/test_diagrams.py",
               "tests/test_features.py")),
     ("harness", ("tests/test_harness_pages.py", "tests/test_contract.py", "tests/test_transient.py",
-                 "tests/test_interrupt.py", "tests/test_clean.py", "tests/test_ensure_docker.py",
-                 "tests/test_stores.py", "tests/test_base_images.py", "tests/test_measurements.py")),
+                 "tests/test_bench.py", "tests/test_interrupt.py", "tests/test_clean.py",
+                 "tests/test_ensure_docker.py", "tests/test_stores.py", "tests/test_base_images.py",
+                 "tests/test_measurements.py")),
     ("examples", ("tests/",)),
 )
 
