@@ -113,26 +113,3 @@ def team_notes(text: str) -> list[tuple[int, str, str]]:
 def report(findings: dict[str, list[tuple[int, str, str]]]) -> str:
     return "\n".join(f"{name}:{line}: {reason} in “{excerpt}”"
                      for name, hits in sorted(findings.items()) for line, excerpt, reason in hits)
-
-
-# Korean terms: the form readers see everywhere, as docs/ko/glossary.md defines it.
-KOREAN_TERMS = {
-    "비root": "비루트", "root가 아닌": "비루트", "공격 면적": "공격 표면", "예전 빌더": "클래식 빌더",
-    "폴더": "디렉터리", "멀티 스테이지": "멀티스테이지", "돕니다": "실행됩니다", "돈다": "실행된다",
-}
-KOREAN_TERM = re.compile("|".join(re.escape(term) for term in KOREAN_TERMS))
-# A particle after inline code is written without a space: `# syntax=`와, not `# syntax=` 와.
-PARTICLE = r"(?:와|과|을|를|이|가|은|는|로|으로|의|에|에서|도|만|이고|이며|처럼)(?=[\s.,)])"
-SPACED_PARTICLE = re.compile(rf"`[^`\n]+` {PARTICLE}")
-
-
-def korean_terms(text: str) -> list[tuple[int, str, str]]:
-    """Terms out of line with the glossary in Korean prose, and particles spaced off code."""
-    found = []
-    for number, line in enumerate(prose(text).split("\n"), start=1):
-        for match in KOREAN_TERM.finditer(line):
-            found.append((number, line[max(0, match.start() - 20):match.end() + 20].strip(),
-                          f"a term out of line: {match.group(0)!r} (write {KOREAN_TERMS[match.group(0)]!r})"))
-    no_code_blocks = BLOCKQUOTE.sub(_blank, COMMENT.sub(_blank, _without_fences(text)))
-    found += _findings(no_code_blocks, SPACED_PARTICLE, "a space between inline code and its particle")
-    return sorted(found)

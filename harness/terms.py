@@ -6,7 +6,8 @@ form as harness/prose.py, for `prose.report`:
 - a variant a `[[term]]` avoids (a literal or a regular expression), outside code blocks,
   inline code, HTML comments, link targets and `> ` seed quotations (harness.prose.prose);
   a variant quoted to name it ("비root"라고 쓰지 않습니다) is a mention, not a use;
-- a bold span followed by a space and a particle (`**빌더(`builder`)** 는`);
+- a bold span or inline code followed by a space and a particle (`**빌더(`builder`)** 는`,
+  `` `# syntax=` 와 ``);
 - a `-세요` ending, outside the exceptions the table allows.
 """
 
@@ -24,6 +25,9 @@ TERMS = REPO / "data" / "terms.toml"
 # Variants named in quotes, as the glossary names the forms it replaces: "비root", "root가
 # 아닌 사용자"라고 쓰지 않습니다; "돈다"고 하지 않고; "폴더" 대신.
 MENTION = re.compile(r"(?:[\"“][^\"”\n]*[\"”](?:, )?)+(?=(?:이)?라?고| 대신)")
+# A particle after inline code is written without a space: `# syntax=`와, not `# syntax=` 와.
+PARTICLE = r"(?:와|과|을|를|이|가|은|는|로|으로|의|에|에서|도|만|이고|이며|처럼)(?=[\s.,)])"
+CODE_PARTICLE = re.compile(rf"`[^`\n]+` {PARTICLE}")
 
 
 @dataclass
@@ -90,6 +94,10 @@ def check(text: str, table: Table | None = None) -> list[tuple[int, str, str]]:
             found.append((number, _excerpt(line, match),
                           f"{match.group(0)[-12:]!r}: a space between bold and its particle; "
                           "write **빌더**(`builder`)는"))
+        for match in CODE_PARTICLE.finditer(line):
+            found.append((number, _excerpt(line, match),
+                          f"{match.group(0)[-12:]!r}: a space between inline code and its particle; "
+                          "write `# syntax=`와"))
     return sorted(found)
 
 

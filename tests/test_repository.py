@@ -154,29 +154,4 @@ def test_no_notes_about_how_the_team_works():
     assert not found, "\n" + prose.report(found)
 
 
-# --- Korean terms -------------------------------------------------------------------------
-
-# The glossary names the forms it replaces; blockquotes quote the seed as it is.
-KOREAN = sorted(p for p in [*REPO.glob("docs/ko/*.md"), *REPO.glob("examples/*/README.md")]
-                if p.name != "glossary.md")
-
-
-@pytest.mark.parametrize("text, caught", [
-    ("런타임은 비root 사용자로 돕니다.", ["비root", "돕니다"]),
-    ("`# syntax=` 와 오프라인 빌드, 멀티 스테이지 빌드의 공격 면적", ["` 와", "멀티 스테이지", "공격 면적"]),
-    ("예전 빌더는 이 폴더를 읽습니다. root가 아닌 사용자입니다.", ["예전 빌더", "폴더", "root가 아닌"]),
-])
-def test_a_korean_term_out_of_line_is_caught(text, caught):
-    found = " ".join(reason for _, _, reason in prose.korean_terms(text))
-    for word in caught:
-        assert word in found, (word, found)
-
-
-def test_the_seed_quoted_keeps_its_words():
-    assert prose.korean_terms("> | 보안 | 공격 면적 큼 | 최소화 |\n`a 폴더` 코드 안") == []
-
-
-@pytest.mark.parametrize("path", KOREAN, ids=name)
-def test_korean_terms_are_the_glossary_s(path):
-    found = prose.korean_terms(path.read_text())
-    assert not found, "\n" + prose.report({name(path): found})
+# Korean terms are checked by tests/test_terms.py, from data/terms.toml.
