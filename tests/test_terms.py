@@ -50,7 +50,8 @@ FORBIDDEN = [
     (9, "'운영용'"), (10, "'인수'"), (11, "'지원 중단 예정'"), (12, "'Engine 23'"),
     (13, "'파일시스템'"), (14, "'이미지 기록'"), (15, "'듣기'"), (16, "}} 작'"),
     (17, "a space between bold and its particle"), (18, "a -세요 ending"), (19, "'시드'"),
-    (20, "a space between inline code and its particle"),
+    (20, "a space between inline code and its particle"), (21, "'수명 종료'"),
+    (22, "'프로그램 인터프리터'"),
 ]
 
 
