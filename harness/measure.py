@@ -30,6 +30,9 @@ What it records, all from runs on this machine:
 - the engine and buildx versions, the date, and each base image's size and whether it is
   official or a local stand-in.
 
+Each run is also added to data/history.json with the values that moved since the run before
+(harness/history.py), which the page "what changed" shows.
+
 Nothing is pruned: the builds use the engine's own builder and its build cache; the copies of
 the base images (`guide/measure-base:*`) are removed right after the build that used them.
 """
@@ -48,7 +51,7 @@ from pathlib import Path
 
 import docker
 
-from harness import base_images, claims, images, stores
+from harness import base_images, claims, history, images, stores
 from harness.dockerfiles import EXAMPLES, REPO, TEMP_PREFIX, example_dockerfiles, external_images
 
 DATA = REPO / "data" / "measurements.json"
@@ -320,6 +323,12 @@ def main(argv: list[str]) -> int:
     DATA.parent.mkdir(exist_ok=True)
     DATA.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     print(f"measure: wrote {DATA.relative_to(REPO)} ({len(data['images'])} images)", file=sys.stderr)
+    # The run joins the history beside the data file, so that every clone has it (the page
+    # "what changed" is built from it, and CI may check out one commit without git history).
+    beside = DATA.with_name(history.HISTORY.name)
+    run = history.record(data, beside)
+    print(f"measure: added the run to {beside.relative_to(REPO)} "
+          f"({len(run['moved'])} values moved)", file=sys.stderr)
     return 0
 
 
