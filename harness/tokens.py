@@ -27,6 +27,10 @@ In a page, `{{ KIND ARGS }}` is replaced before any other Markdown processing:
     {{ table sizes }}            the comparison table of every example
     {{ table features }}         the version table of every feature the examples use
                                  (data/features.toml, harness/features.py)
+    {{ table changes }}          what moved in each measurement run, newest first
+                                 (data/history.json, harness/changes.py)
+    {{ threshold size relative }}  what a size or time must move by to be in that table:
+                                 `size` or `time`, `relative` (1%) or `absolute` (0.1 MB)
     {{ chart sizes }}            the same as an SVG bar chart
     {{ stages python-api }}      an SVG graph of examples/python-api/Dockerfile (harness/diagrams.py);
                                  {{ stages node-app/Dockerfile.name }} for another Dockerfile
@@ -53,7 +57,7 @@ from pathlib import Path
 from markdown import Extension
 from markdown.preprocessors import Preprocessor
 
-from harness import diagrams, features
+from harness import changes, diagrams, features, history
 from harness.dockerfiles import EXAMPLES, REPO
 
 NAME = "harness.tokens"  # as mkdocs.yml names the extension
@@ -200,6 +204,13 @@ def feature_table(lang: str) -> str:
         raise TokenError(str(error)) from None
 
 
+def history_token(render_history, *args) -> str:
+    try:
+        return render_history(*args)
+    except history.HistoryError as error:
+        raise TokenError(str(error)) from None
+
+
 def render(kind: str, args: list[str], data: dict, lang: str) -> str:
     w = WORDS[lang]
     if kind == "size":
@@ -230,6 +241,10 @@ def render(kind: str, args: list[str], data: dict, lang: str) -> str:
         return table(data, lang)
     if kind == "table" and args == ["features"]:
         return feature_table(lang)
+    if kind == "table" and args == ["changes"]:
+        return history_token(changes.table, lang)
+    if kind == "threshold" and len(args) == 2:
+        return history_token(changes.threshold, args[0], args[1], lang)
     if kind == "chart" and args == ["sizes"]:
         return chart(data, lang)
     if kind == "stages":

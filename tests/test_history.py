@@ -1,6 +1,6 @@
 """The history of measurement runs (data/history.json, harness/history.py): it ends where
-data/measurements.json is, an entry holds exactly what moved, and it can be rebuilt from git.
-No Docker needed."""
+data/measurements.json is, an entry holds exactly what moved, it can be rebuilt from git, and the
+"what changed" page shows what it holds. No Docker needed."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import json
 import os
 import subprocess
 
+import markdown
 import pytest
 
-from harness import history
+from harness import changes, history
 from harness.dockerfiles import REPO
 
 FIXTURES = REPO / "tests" / "fixtures" / "history"
@@ -134,3 +135,75 @@ def test_a_shallow_clone_is_refused(tmp_path):
     git(tmp_path, "clone", "-q", "--depth", "1", f"file://{origin}", "shallow")
     with pytest.raises(history.HistoryError, match="shallow"):
         history.from_git(tmp_path / "shallow")
+
+
+# --- the page -------------------------------------------------------------------------------
+
+
+def render(text: str, lang: str, runs: list | None = None, monkeypatch=None) -> str:
+    if runs is not None:
+        monkeypatch.setattr(history, "load", lambda path=None: runs)
+    md = markdown.Markdown(extensions=["tables", "attr_list", "harness.tokens"],
+                           extension_configs={"harness.tokens": {"lang": lang}})
+    # Right-aligned number columns: what matters here is the cells' text.
+    return md.convert(text).replace(' style="text-align: right;"', "")
+
+
+def sections(html: str) -> list[str]:
+    """The rendered table token cut at each run's heading: [heading and its table, ...]."""
+    return html.split("<h3")[1:]
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_page_shows_what_moved_newest_first(lang, monkeypatch):
+    runs = history.append(history.append([], OLD), NEW)
+    newest, first = sections(render("{{ table changes }}", lang, runs, monkeypatch))
+    assert 'id="run-20260220093000"' in newest and "2026-02-20 09:30 UTC" in newest
+    assert 'id="run-20260110080000"' in first
+    seconds = "{} s" if lang == "en" else "{}초"
+    # Moved above the thresholds: old, new and the change; the engine, whatever it moved.
+    assert "<td>100.0 MB</td>\n<td>120.0 MB</td>\n<td>+20.0 MB (+20.0%)</td>" in newest
+    assert f"<td>{seconds.format('20.0')}</td>\n<td>{seconds.format('30.0')}</td>" in newest
+    assert "<td>27.5.1</td>\n<td>28.5.2</td>" in newest
+    # Below the thresholds: counted under the table, not shown.
+    assert "<code>app:single</code>" not in newest and seconds.format("0.3") not in newest
+    assert ("2 values that moved less" if lang == "en" else "기준보다 작게 움직인 값 2개") in newest
+    # New and gone images by name; unchanged values nowhere.
+    assert "<code>app:new</code>" in newest and "<code>app:old</code>" in newest
+    assert "0.20.1" not in newest.split("</p>", 1)[1]
+    # The first run: everything is new, listed by name.
+    assert "<code>app:old</code>" in first and "<code>app:single</code>" in first
+
+
+def test_the_page_shows_the_newest_runs_and_says_where_the_older_ones_are(monkeypatch):
+    runs = history.append(history.append([], OLD), NEW)
+    monkeypatch.setattr(changes, "RUNS_SHOWN", 1)
+    html = render("{{ table changes }}", "en", runs, monkeypatch)
+    assert len(sections(html)) == 1 and "2026-02-20 09:30 UTC" in html
+    assert "Older runs, 1 of them, are in <code>data/history.json</code>." in html
+
+
+def test_the_page_shows_every_run_of_the_file_and_its_versions():
+    runs = history.load()[-changes.RUNS_SHOWN:]
+    html = render("{{ table changes }}", "en")
+    shown = sections(html)
+    assert len(shown) == len(runs)
+    for section, run in zip(shown, reversed(runs), strict=True):
+        assert f"{run['generated_at'][:10]} {run['generated_at'][11:16]} UTC" in section
+        assert f"Docker Engine {run['engine']['server']}" in section
+        for path, change in run["moved"].items():
+            if path.startswith("engine ") and "new" in change and change["new"] is not None:
+                assert f"<td>{change['new']}</td>" in section, (run["generated_at"], path)
+            elif {"old", "new"} <= change.keys() and changes.beyond_threshold(path, change):
+                cells = (f"<td>{changes.value(path, change[side], 'en')}</td>" for side in ("old", "new"))
+                assert "\n".join(cells) in section, (run["generated_at"], path)
+
+
+@pytest.mark.parametrize(("token", "en", "ko"), [
+    ("{{ threshold size relative }}", "1%", "1%"),
+    ("{{ threshold size absolute }}", "0.1 MB", "0.1 MB"),
+    ("{{ threshold time relative }}", "10%", "10%"),
+    ("{{ threshold time absolute }}", "0.5 s", "0.5초"),
+])
+def test_the_page_says_its_thresholds(token, en, ko):
+    assert render(token, "en") == f"<p>{en}</p>" and render(token, "ko") == f"<p>{ko}</p>"
