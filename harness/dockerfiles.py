@@ -2,8 +2,9 @@
 
 A deliberately small parser: enough for the base images an example needs, the stage graph a
 page draws and the checks the tests make. It joins continuation lines and drops comments, as
-the Dockerfile frontend does; it does not expand ARGs in FROM lines (none of the examples use
-them, and `external_images` refuses one it cannot resolve).
+the Dockerfile frontend does. `external_images` expands an ARG in a FROM line or a --from only
+from the defaults of the global ARGs (those above the first FROM), and refuses one it cannot
+resolve.
 """
 
 from __future__ import annotations
@@ -88,24 +89,63 @@ def parse(path: Path) -> list[Stage]:
     return stages(Path(path).read_text())
 
 
+GLOBAL_ARG = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
+
+
+def global_args(text: str) -> dict[str, str]:
+    """The ARGs above the first FROM, with their defaults ("" when none)."""
+    found: dict[str, str] = {}
+    for ins in instructions(text):
+        if ins.keyword == "FROM":
+            break
+        if ins.keyword == "ARG":
+            for word in ins.args.split():
+                name, _, default = word.partition("=")
+                found[name] = default.strip("\"'")
+    return found
+
+
 def external_images(path: Path) -> set[str]:
-    """Images a Dockerfile needs from outside: FROM and --from names that are not its stages."""
+    """Images a Dockerfile needs from outside: FROM and --from names that are not its stages.
+    `$NAME` and `${NAME}` take the default of the global ARG NAME (a build may pass another)."""
+    text = Path(path).read_text()
+    defaults = global_args(text)
     own: set[str] = set()
     needed: set[str] = set()
-    for stage in parse(path):
-        refs = [stage.base] + stage.copies_from()
-        for ref in refs:
+
+    def expand(ref: str) -> str:
+        return GLOBAL_ARG.sub(lambda m: defaults.get(m.group(1) or m.group(2)) or m.group(0), ref)
+
+    for stage in stages(text):
+        base = expand(stage.base)
+        for ref in [base] + [expand(ref) for ref in stage.copies_from()]:
             if ref.lower() in own or ref.isdigit() or ref == "scratch":
                 continue
             if "$" in ref:
                 raise ValueError(f"{path}: cannot resolve the image {ref!r} (an ARG)")
-            if stage.base == ref or ":" in ref or "/" in ref:
+            if ref == base or ":" in ref or "/" in ref:
                 needed.add(ref)
         own.add(stage.ref.lower())
     return needed
 
 
+# examples/troubleshooting/ has a folder for each entry of the troubleshooting page. Where the fix
+# is in the Dockerfile, the folder's `Dockerfile` is broken on purpose: the page runs it and wants
+# the exact error (tests/test_troubleshooting.py checks that the page does, for every folder), so
+# hadolint, the build checks and the other checks of examples would report what the page is there
+# to show. Those are left out of the examples; `Dockerfile.fixed` beside each is the fix and is
+# checked like any example. A folder whose fix is a command has no Dockerfile.fixed, and its
+# Dockerfile is checked too.
+TROUBLESHOOTING = EXAMPLES / "troubleshooting"
+
+
+def broken_dockerfiles() -> list[Path]:
+    """The troubleshooting page's deliberately broken Dockerfiles: those with a fixed sibling."""
+    return sorted(fixed.with_name("Dockerfile") for fixed in TROUBLESHOOTING.glob("*/Dockerfile.fixed"))
+
+
 def example_dockerfiles() -> list[Path]:
     # Dockerfile.docs.dockerignore is the ignore file of Dockerfile.docs, not a Dockerfile.
+    broken = set(broken_dockerfiles())
     return sorted(p for p in EXAMPLES.rglob("Dockerfile*")
-                  if "node_modules" not in p.parts and p.suffix != ".dockerignore")
+                  if "node_modules" not in p.parts and p.suffix != ".dockerignore" and p not in broken)

@@ -112,7 +112,7 @@ PAGES = {
     "arg-scope": "arg-scope", "basic": "basics", "dockerignore": "dockerignore",
     "go-static": "go-static", "nextjs-standalone": "copy-optimization", "node-app": "node",
     "python-api": "python", "python-uv": "python-uv", "secrets": "secrets",
-    "shared-stages": "shared-stages",
+    "shared-stages": "shared-stages", "troubleshooting": "troubleshooting",
 }
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 
