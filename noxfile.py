@@ -10,6 +10,9 @@
     nox -s soak -- N    run the whole suite N times and report what ever failed
     nox -s bench -- N   time the warm suite and one page N times, into test-artifacts/suite-times.jsonl
     nox -s lock         regenerate requirements/*.txt (hash-pinned) from pyproject.toml
+    nox -s audit -- [--dockerfile PATH] [--target NAME] [--lang ko|en] [--json]
+                 [--fail-on LEVEL] [--run PORT PATH] IMAGE
+                        the guide's checks on any image and its Dockerfile (harness/audit.py)
 
 Every session runs on the Python that runs nox. Dependencies come from requirements/*.txt,
 pinned with hashes.
@@ -17,13 +20,16 @@ pinned with hashes.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import nox
 
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_venv = "yes"
 nox.options.sessions = ["lint", "test"]
 
-LOCKED_GROUPS = ("docs", "test", "lint")
+LOCKED_GROUPS = ("docs", "audit", "test", "lint")
 
 
 def install(session: nox.Session, group: str) -> None:
@@ -130,6 +136,17 @@ def lint(session: nox.Session) -> None:
     # BuildKit's own build checks, which need an engine (the test session makes sure of one).
     session.run("python", "-m", "harness.buildchecks", *dockerfiles)
     session.run("actionlint")
+
+
+@nox.session
+def audit(session: nox.Session) -> None:
+    """The audit command from a clone; pipx or uv installs the same as `multistage-audit`."""
+    install(session, "audit")
+    # scripts/nox runs nox from the repository root: relative paths (--dockerfile) are the
+    # caller's, so the audit runs where the caller was, with this repository on its path.
+    session.chdir(os.environ.get("NOX_CALLER_DIR", "."))
+    session.run("python", "-m", "harness.audit", *session.posargs,
+                env={"PYTHONPATH": str(Path(__file__).resolve().parent)})
 
 
 @nox.session

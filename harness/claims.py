@@ -16,6 +16,8 @@
     <!-- claim: elf examples/go-static/out/arm64/server aarch64 static -->
     <!-- claim: contract python-api:runner-minimal python 8000 -->
     <!-- claim: closure python-api:runner-minimal x86-64 -->
+    <!-- claim: user go-static:runner numeric -->
+    <!-- claim: audit secrets:leaky dockerfile=examples/secrets/Dockerfile target=leaky finds ... -->
 
 A word without a slash after absent/present is a program looked up on PATH; a word with one
 is a path. Each check returns None when the claim holds, or the measured value that broke it.
@@ -25,6 +27,8 @@ CPU (x86-64, aarch64, ...) and, with `static`, that it asks for no program inter
 it needs are in the image, for that CPU too (harness.elf).
 `contract` checks the runtime contract of harness.contract: outbound TLS, a time zone, user
 lookups and `docker stop` with a request in flight.
+`audit` runs the audit command (harness.audit): `clean` wants no finding at warning or above,
+`finds` exactly the findings named.
 `readonly` starts the image as `docker run --read-only --cap-drop=ALL
 --security-opt=no-new-privileges` (plus a tmpfs for each tmpfs=DIR) and wants HTTP 200 on PATH.
 """
@@ -82,6 +86,8 @@ def check_ratio(first: str, slash: str, second: str, op: str, bound: str) -> str
 
 
 def check_user(image: str, *expected: str) -> str | None:
+    if expected == ("numeric",):  # from the image's config: works without a shell or `id`
+        return numeric_user(image)
     code, output = images.run_output(image, "id", "-u", entrypoint="")
     uid = output.strip()
     if code != 0:
@@ -91,20 +97,27 @@ def check_user(image: str, *expected: str) -> str | None:
     if len(expected) == 2 and expected[0] == "is":
         code, name = images.run_output(image, "id", "-un", entrypoint="")
         return None if name.strip() == expected[1] else f"runs as {name.strip()} (uid {uid})"
-    raise ClaimError("write: user IMAGE not root | user IMAGE is NAME")
+    raise ClaimError("write: user IMAGE not root | user IMAGE is NAME | user IMAGE numeric")
 
 
-def _exists(image: str, thing: str) -> bool:
-    return images.has_path(image, thing) if "/" in thing else images.has_program(image, thing)
+def numeric_user(image: str) -> str | None:
+    """The runner policy's USER: a numeric UID that is not 0, which Kubernetes' runAsNonRoot can
+    verify before it starts the container."""
+    user = images.config_user(image)
+    uid = images.numeric_uid(user)
+    if uid is not None and uid != 0:
+        return None
+    return f"USER is {user or 'unset (root)'!r}, not a numeric non-root UID"
 
 
 def check_absent(image: str, *things: str) -> str | None:
-    found = [t for t in things if _exists(image, t)]
+    found = images.present(image, things)
     return f"present: {', '.join(found)}" if found else None
 
 
 def check_present(image: str, *things: str) -> str | None:
-    missing = [t for t in things if not _exists(image, t)]
+    found = images.present(image, things)
+    missing = [t for t in things if t not in found]
     return f"absent: {', '.join(missing)}" if missing else None
 
 
@@ -164,11 +177,10 @@ def check_readonly(image: str, port: str, path: str, *mounts: str) -> str | None
     if not port.isdigit() or not path.startswith("/") or \
             not all(m.startswith("tmpfs=/") for m in mounts):
         raise ClaimError("readonly takes a port number, a path that starts with / and tmpfs=/DIR words")
+    if problem := numeric_user(image):
+        return problem
     config = images.client().images.get(image).attrs["Config"]
-    user = config.get("User") or ""
-    numeric = re.fullmatch(r"(\d+)(?::(\d+))?", user)
-    if not numeric or int(numeric.group(1)) == 0:
-        return f"USER is {user or 'unset (root)'!r}, not a numeric non-root UID"
+    uid = images.numeric_uid(config.get("User") or "")
     workdir = config.get("WorkingDir") or "/"
     probe = ('[ "$1" = / ] || find "$1" -xdev -writable -print 2>/dev/null | head -n 3; '
              'touch "$1/.readonly-probe" 2>/dev/null && echo "created $1/.readonly-probe"; true')
@@ -177,7 +189,7 @@ def check_readonly(image: str, port: str, path: str, *mounts: str) -> str | None
     else:  # FROM scratch: owners and modes from the image's files instead
         code, output = 0, images.changeable_by_user(image, workdir)
     if code != 0 or output.strip():
-        return f"uid {numeric.group(1)} can write in {workdir}: {' '.join(output.split())}"
+        return f"uid {uid} can write in {workdir}: {' '.join(output.split())}"
     tmpfs = {mount.split("=", 1)[1]: "" for mount in mounts}
     try:
         with images.running(image, int(port), tmpfs=tmpfs, **HARDENED) as (container, url):
@@ -244,24 +256,47 @@ def check_closure(image: str, cpu: str) -> str | None:
         if found else None
 
 
+def check_audit(image: str, *words: str) -> str | None:
+    """What the audit command (harness.audit) finds: `clean` (nothing at warning or above) or
+    `finds ID ...` (exactly those ids, every level). dockerfile=PATH is from the repository root."""
+    from harness import audit  # the audit imports this module
+
+    options = dict(word.split("=", 1) for word in words if "=" in word)
+    verdict = [word for word in words if "=" not in word]
+    if not verdict or verdict[0] not in ("clean", "finds") or set(options) - {"dockerfile", "target"}:
+        raise ClaimError("write: audit IMAGE [dockerfile=PATH] [target=NAME] clean|finds ID ...")
+    dockerfile = REPO / options["dockerfile"] if "dockerfile" in options else None
+    try:
+        report = audit.audit(image, dockerfile, options.get("target"))
+    except audit.BadInput as error:
+        raise ClaimError(str(error)) from None
+    if verdict[0] == "clean":
+        found = report.ids("warning")
+        return f"finds {' '.join(found)}" if found else None
+    found = report.ids()
+    return None if sorted(found) == sorted(verdict[1:]) else f"finds {' '.join(found) or 'nothing'}"
+
+
 CHECKS = {
     "size": check_size, "ratio": check_ratio, "user": check_user, "absent": check_absent,
     "present": check_present, "label": check_label, "layers": check_layers,
     "packages": check_packages, "history": check_history, "build": check_build,
     "readonly": check_readonly, "elf": check_elf, "contract": contract.check,
-    "closure": check_closure,
+    "closure": check_closure, "audit": check_audit,
 }
 
 
 USAGE = {
     "size": "size IMAGE < 160MB", "ratio": "ratio IMAGE_A / IMAGE_B >= 5",
-    "user": "user IMAGE not root | user IMAGE is NAME", "absent": "absent IMAGE PROGRAM|/PATH ...",
+    "user": "user IMAGE not root | user IMAGE is NAME | user IMAGE numeric",
+    "absent": "absent IMAGE PROGRAM|/PATH ...",
     "present": "present IMAGE PROGRAM|/PATH ...", "label": "label IMAGE KEY=VALUE",
     "layers": "layers IMAGE <= 12", "packages": "packages IMAGE <= 110",
     "history": "history IMAGE contains|lacks TEXT", "build": "build DIR [target=T] runs|skips STAGE ...",
     "readonly": "readonly IMAGE PORT /PATH [tmpfs=/DIR ...]", "elf": "elf PATH CPU [static]",
     "contract": "contract IMAGE python|node|go PORT [fails=tls,zone,user,drain]",
     "closure": "closure IMAGE x86-64|aarch64",
+    "audit": "audit IMAGE [dockerfile=PATH] [target=NAME] clean|finds ID ...",
 }
 
 

@@ -249,22 +249,63 @@ def _has_shell(image_id: str) -> bool:
     return True
 
 
-def has_program(tag: str, program: str) -> bool:
+# Each argument: a path when it has a slash, else a program looked up on PATH; prints those found.
+PRESENT = ('for thing do case "$thing" in */*) test -e "$thing" ;; *) command -v "$thing" >/dev/null ;; '
+           'esac && echo "$thing"; done; true')
+
+
+def present(tag: str, things) -> list[str]:
+    """Which of `things` the image has: a word with a slash is a path, any other a program on
+    PATH. One container for all of them (an audit asks about twenty at once)."""
+    things = list(things)
+    if not things:
+        return []
     if not has_shell(tag):  # no shell, no PATH search: look in the usual bin folders
-        return any(f"{folder}/{program}" in files(tag) for folder in PATH_FOLDERS)
-    code, _ = run_output(tag, "sh", "-c", f"command -v {program}", entrypoint="")
-    return code == 0
+        found = files(tag)
+        return [t for t in things if (t.rstrip("/") in found if "/" in t
+                                      else any(f"{folder}/{t}" in found for folder in PATH_FOLDERS))]
+    code, output = run_output(tag, "sh", "-c", PRESENT, "sh", *things, entrypoint="")
+    if code != 0:
+        raise AssertionError(f"looking for {' '.join(things)} in {tag} failed: {output[-300:]}")
+    printed = set(output.split())
+    return [t for t in things if t in printed]
+
+
+def has_program(tag: str, program: str) -> bool:
+    return present(tag, [program]) == [program]
 
 
 def has_path(tag: str, path: str) -> bool:
-    if not has_shell(tag):
-        return path.rstrip("/") in files(tag)
-    code, _ = run_output(tag, "test", "-e", path, entrypoint="")
-    return code == 0
+    return present(tag, [path]) == [path]
+
+
+def read_file(tag: str, path: str) -> bytes | None:
+    """A regular file of the image, read from a created (never started) container; None when
+    there is none at `path`. Works on images without a shell."""
+    with _created(client().images.get(tag).id) as container:
+        try:
+            stream, _ = container.get_archive(path)
+        except docker.errors.NotFound:
+            return None
+        data = b"".join(stream)
+    with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+        member = archive.getmembers()[0]
+        return archive.extractfile(member).read() if member.isfile() else None
 
 
 def config_user(tag: str) -> str:
     return client().images.get(tag).attrs["Config"].get("User") or ""
+
+
+def numeric_uid(user: str) -> int | None:
+    """The UID of a USER value written as numbers (`10001`, `10001:10001`); None for a name."""
+    uid, _, gid = user.partition(":")
+    return int(uid) if uid.isdigit() and (not gid or gid.isdigit()) else None
+
+
+def runs_as_root(user: str) -> bool:
+    """An unset USER, `root` or UID 0 (with any group)."""
+    return user.partition(":")[0] in ("", "root", "0")
 
 
 class ContainerExited(AssertionError):
@@ -329,6 +370,11 @@ def package_count(tag: str) -> int:
     if code != 0:
         raise AssertionError(f"dpkg-query failed in {tag}: {output[-300:]}")
     return len(output.split())
+
+
+def history(tag: str) -> list[dict]:
+    """The image's history entries (CreatedBy, Size, ...), the oldest first."""
+    return client().images.get(tag).history()[::-1]
 
 
 def history_text(tag: str) -> str:
