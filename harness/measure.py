@@ -1,6 +1,7 @@
 """Measure every example image and write data/measurements.json, which the pages show.
 
     python -m harness.measure [EXAMPLE ...]   (nox -s measure [-- EXAMPLE ...]): time only these
+    python -m harness.measure --copy-link     only the COPY --link rebuilds (key `copy_link`)
 
 What it records, all from runs on this machine:
 - per image (every target in docker-bake.hcl): size, layers, Debian packages, programs on
@@ -29,6 +30,14 @@ What it records, all from runs on this machine:
   BuildKit ran in parallel: above 1, steps overlapped;
 - the engine and buildx versions, the date, and each base image's size and whether it is
   official or a local stand-in.
+
+- `copy_link`: examples/copy-flags' runner (`COPY --link`) and runner-unlinked (the same
+  without it) rebuilt after an update of their runtime base image (debian:trixie-slim replaced
+  by a fresh copy with one small extra file, as for base-update above), on each image store
+  (harness.stores): the median of LINK_RUNS rebuilds of the wall time (`base_update_s`) and of
+  the time BuildKit spent exporting layers (`export_s`), and whether BuildKit joined a linked
+  layer to its stage (`merged`: a `merging` line in the log; the classic store turns --link
+  off). `--copy-link` measures only these, and keeps the rest of the data file.
 
 Each run is also added to data/history.json with the values that moved since the run before
 (harness/history.py), which the page "what changed" shows.
@@ -283,6 +292,69 @@ def store_sizes() -> dict:
     return sizes
 
 
+# COPY --link, measured: the rebuild after a runtime base image update, with and without it.
+LINK_EXAMPLE = "copy-flags"
+LINK_TARGETS = {"linked": "runner", "unlinked": "runner-unlinked"}
+LINK_BASE = "debian:trixie-slim"
+LINK_RUNS = 3
+# In BuildKit's plain progress: the layers exported, and a linked COPY being joined to its stage.
+EXPORT = re.compile(r"^#\d+ exporting layers ([\d.]+)s done$", re.MULTILINE)
+MERGING = re.compile(r"^#\d+ merging ", re.MULTILINE)
+
+
+def export_seconds(log: str) -> float:
+    """How long the build took to export its layers (0 when it names no time)."""
+    return sum(float(seconds) for seconds in EXPORT.findall(log))
+
+
+def updated_base(engine: str, image: str, tag: str) -> None:
+    """`tag` on `engine`: a fresh copy of `image` with one new small file (see updated_bases)."""
+    recipe = f"FROM {image}\nCOPY <<EOF /.measure-base-update\n{time.time_ns()}\nEOF\n"
+    with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX) as empty, images.build_lock():
+        subprocess.run(["docker", "build", "-q", "-t", tag, "--label", f"{images.BUILT_BY}=harness",
+                        "-f", "-", empty], input=recipe, capture_output=True, text=True, check=True,
+                       env=stores.environment(engine))
+
+
+def link_rebuilds() -> dict:
+    """{store: {linked|unlinked: {base_update_s, export_s, merged}}}, see the docstring."""
+    context = EXAMPLES / LINK_EXAMPLE
+    found: dict[str, dict] = {}
+    for engine in stores.ENGINES:
+        found[engine] = {}
+        for flavor, target in LINK_TARGETS.items():
+            tag = f"guide/{LINK_EXAMPLE}:{target}-link-measure"
+            seconds, exports, merged = [], [], set()
+            for _ in range(LINK_RUNS):
+                base_tag = "guide/measure-base:link"
+                images.buildx(context, target=target, tag=tag, engine=engine)  # the cache, filled
+                updated_base(engine, LINK_BASE, base_tag)
+                try:
+                    build = images.buildx(context, target=target, tag=tag, engine=engine, extra=[
+                        "--build-context", f"{LINK_BASE}=docker-image://{base_tag}"])
+                finally:
+                    subprocess.run(["docker", "image", "rm", tag, base_tag], capture_output=True,
+                                   env=stores.environment(engine))
+                seconds.append(build.seconds)
+                exports.append(export_seconds(build.log))
+                merged.add(bool(MERGING.search(build.log)))
+            found[engine][flavor] = {"base_update_s": median(seconds), "export_s": median(exports),
+                                     "merged": merged == {True}}
+    return found
+
+
+def median(values: list[float]) -> float:
+    return round(sorted(values)[len(values) // 2], 2)
+
+
+def measure_copy_link() -> dict:
+    """The data file with only `copy_link` measured again (and the date of this run)."""
+    data = json.loads(DATA.read_text())
+    data["generated_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    data["copy_link"] = link_rebuilds()
+    return data
+
+
 def base_image_facts() -> dict:
     facts = {}
     for image in sorted({i for f in example_dockerfiles() for i in external_images(f)}):
@@ -303,6 +375,7 @@ def measure(only: list[str]) -> dict:
         "bake_all_warm_s": round(bake_all_s, 1),
         "images": {},
         "builds": json.loads(DATA.read_text())["builds"] if only else {},
+        "copy_link": link_rebuilds(),
     }
     for target in targets.values():
         for tag in target["tags"]:
@@ -314,12 +387,17 @@ def measure(only: list[str]) -> dict:
 
 
 def main(argv: list[str]) -> int:
+    if argv == ["--copy-link"]:
+        return write(measure_copy_link())
     unknown = sorted(set(argv) - EDITS.keys())
     if unknown:
         print(f"measure: no example {', '.join(unknown)}; the examples are {', '.join(EDITS)}",
               file=sys.stderr)
         return 2
-    data = measure(argv)
+    return write(measure(argv))
+
+
+def write(data: dict) -> int:
     DATA.parent.mkdir(exist_ok=True)
     DATA.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     print(f"measure: wrote {DATA.relative_to(REPO)} ({len(data['images'])} images)", file=sys.stderr)
