@@ -22,6 +22,12 @@ In a page, `{{ KIND ARGS }}` is replaced before any other Markdown processing:
     {{ store containerd go-static:runner list }}  a size as one image store reports it: `list`
                                  is what `docker images` shows, `inspect` the .Size of
                                  `docker image inspect` (classic or containerd)
+    {{ link containerd linked }}  the rebuild of examples/copy-flags after a base image update,
+                                 with COPY --link (`linked`) or without (`unlinked`), on one
+                                 image store; `{{ link containerd linked export }}` its layer
+                                 export time (data key copy_link, harness.measure --copy-link)
+    {{ feature copy-parents dockerfile }}  one cell of the version table: the version of the
+                                 Dockerfile frontend, BuildKit, buildx or engine (data/features.toml)
     {{ meta stamp }}             the sentence every page ends with: date, engine, buildx, image
                                  store and platform of the measurements
     {{ table sizes }}            the comparison table of every example
@@ -204,6 +210,17 @@ def feature_table(lang: str) -> str:
         raise TokenError(str(error)) from None
 
 
+def feature_version(feature_id: str, column: str) -> str:
+    """One checked cell of the version table: the version alone, no link."""
+    try:
+        cell = next(f for f in features.load() if f.id == feature_id).cells[column]
+    except StopIteration:
+        raise TokenError(f"no feature {feature_id!r} in data/features.toml") from None
+    if not cell.version or cell.version == features.NOT_APPLICABLE:
+        raise TokenError(f"the {column} version of {feature_id} is not checked or does not apply")
+    return cell.version
+
+
 def history_token(render_history, *args) -> str:
     try:
         return render_history(*args)
@@ -235,6 +252,11 @@ def render(kind: str, args: list[str], data: dict, lang: str) -> str:
         return mb(base(data, args[0])["size"])
     if kind == "store" and len(args) == 3:
         return mb(data["stores"][args[0]][args[1]][args[2]])
+    if kind == "link" and len(args) in (2, 3) and args[2:] in ([], ["export"]):
+        measured = data["copy_link"][args[0]][args[1]]
+        return w["seconds"].format(f"{measured['export_s' if args[2:] else 'base_update_s']:.1f}")
+    if kind == "feature" and len(args) == 2:
+        return feature_version(args[0], args[1])
     if kind == "meta":
         return meta(data, lang)[args[0]]
     if kind == "table" and args == ["sizes"]:
