@@ -144,8 +144,21 @@ def broken_dockerfiles() -> list[Path]:
     return sorted(fixed.with_name("Dockerfile") for fixed in TROUBLESHOOTING.glob("*/Dockerfile.fixed"))
 
 
+# examples/lint/ holds the Dockerfiles of the lint page (docs/*/lint.md): the original article's
+# Dockerfiles as the pages quote them (original/, base images this guide does not use) and small
+# files that break a build check or a hadolint rule on purpose, so the page can show the warning.
+# Every one of them is warned about by design: all are left out of the examples, like the
+# troubleshooting page's broken Dockerfiles (tests/test_lint.py holds the page to them).
+LINT = EXAMPLES / "lint"
+
+
+def lint_dockerfiles() -> list[Path]:
+    """The lint page's Dockerfiles, each warned about on purpose."""
+    return sorted(p for p in LINT.rglob("Dockerfile*") if p.suffix != ".dockerignore")
+
+
 def example_dockerfiles() -> list[Path]:
     # Dockerfile.docs.dockerignore is the ignore file of Dockerfile.docs, not a Dockerfile.
-    broken = set(broken_dockerfiles())
+    broken = set(broken_dockerfiles()) | set(lint_dockerfiles())
     return sorted(p for p in EXAMPLES.rglob("Dockerfile*")
                   if "node_modules" not in p.parts and p.suffix != ".dockerignore" and p not in broken)
