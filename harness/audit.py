@@ -287,6 +287,7 @@ def audit(image: str, dockerfile: Path | None = None, target: str | None = None,
         off = read is not None and finding.line is not None and \
             finding.id in stagechecks.ignored(read.text, finding.line)
         (report.ignored if off else report.findings).append(finding)
+    report.findings.sort(key=lambda f: -LEVELS.index(f.level))  # the worst first, else as found
     return report
 
 

@@ -30,7 +30,7 @@ def show(report: Report, lang: str, fail_on: str, console: Console | None = None
     if report.findings:
         console.print(findings_table(report, lang))
     if report.layers:
-        console.print(layers_table(report, lang))
+        console.print(layers_table(report, lang, console.width))
     for line in notes(report, lang, fail_on):
         console.print(Text(line))
 
@@ -41,7 +41,7 @@ def findings_table(report: Report, lang: str) -> Table:
     table.add_column(words["level"], no_wrap=True)
     table.add_column(words["finding"], no_wrap=True)
     table.add_column(words["details"], overflow="fold")
-    for finding in sorted(report.findings, key=lambda f: -LEVELS.index(f.level)):
+    for finding in report.findings:
         rule = RULES[finding.id]
         details = Text("\n".join(finding.evidence))
         if finding.line is not None and not any("Dockerfile:" in e for e in finding.evidence):
@@ -53,30 +53,45 @@ def findings_table(report: Report, lang: str) -> Table:
     return table
 
 
-def layers_table(report: Report, lang: str) -> Table:
-    """Base-image layers in one row; every other layer with a size, newest last."""
+def layers_table(report: Report, lang: str, width: int) -> Table:
+    """One line per layer: the base image's layers in one row, then every layer the Dockerfile
+    made that holds bytes, with the stage and line of its step. Every column but the step keeps
+    its width; the step is cut at the terminal's width (--json has it whole)."""
     words = WORDS[lang]
-    table = Table(title=words["layers"], box=box.SIMPLE_HEAD, expand=False)
-    table.add_column(words["layer"], justify="right", no_wrap=True)
-    table.add_column(words["size"], justify="right", no_wrap=True)
-    table.add_column(words["made_by"], overflow="fold")
-    table.add_column(words["step"], overflow="fold")
+    rows = []
     inherited = [layer for layer in report.layers if layer.base]
     if inherited:
-        table.add_row("1" if len(inherited) == 1 else f"1-{len(inherited)}",
-                      size_text(sum(layer.size for layer in inherited)),
-                      Text(words["base"].format(inherited[0].base)), Text("FROM"))
+        rows.append(("1" if len(inherited) == 1 else f"1-{len(inherited)}",
+                     size_text(sum(layer.size for layer in inherited)),
+                     words["base"].format(inherited[0].base), "", "FROM"))
     for layer in report.layers[len(inherited):]:
-        if layer.size == 0:
-            continue
-        made = []
-        if layer.stage:
-            made.append(words["stage"].format(layer.stage) + f" (Dockerfile:{layer.line})")
-        if layer.source:
-            made.append(words["from"].format(layer.source))
-        table.add_row(str(layer.number), size_text(layer.size), Text(", ".join(made)),
-                      Text(short(layer.created_by, 100)))
+        if layer.size:
+            stage = (layer.stage or "") + (words["from"].format(layer.source) if layer.source else "")
+            rows.append((str(layer.number), size_text(layer.size), stage, str(layer.line or ""),
+                         step(layer.created_by)))
+    table = Table(title=words["layers"], box=box.SIMPLE_HEAD, expand=False)
+    widths = [max(cell_width(words[name]), *(cell_width(row[i]) for row in rows))
+              for i, name in enumerate(("layer", "size", "stage", "line"))]
+    for name, widest in zip(("layer", "size", "stage", "line"), widths, strict=True):
+        table.add_column(words[name], no_wrap=True, min_width=widest,
+                         justify="left" if name == "stage" else "right")
+    # What is left of the width: two cells of padding per column, one at each edge.
+    room = max(width - sum(widths) - 2 * 5 - 3, 10)
+    table.add_column(words["step"], no_wrap=True, max_width=room)
+    for row in rows:
+        cells = [Text(cell) for cell in row]
+        cells[-1].truncate(room, overflow="ellipsis")
+        table.add_row(*cells)
     return table
+
+
+def cell_width(text: str) -> int:
+    return Text(text).cell_len  # Hangul takes two cells
+
+
+def step(created_by: str) -> str:
+    """A history line as the Dockerfile wrote it: without BuildKit's `/bin/sh -c` and `# buildkit`."""
+    return short(created_by.replace(" /bin/sh -c ", " ", 1), 200)
 
 
 def size_text(size: int) -> str:
@@ -87,7 +102,8 @@ def size_text(size: int) -> str:
 def counts(report: Report, lang: str) -> str:
     words = WORDS[lang]["counts"]
     found = [f.level for f in report.findings]
-    return ", ".join(words[level].format(found.count(level)) for level in reversed(LEVELS) if level in found)
+    return ", ".join(words[level][found.count(level) > 1].format(found.count(level))
+                     for level in reversed(LEVELS) if level in found)
 
 
 def notes(report: Report, lang: str, fail_on: str) -> list[str]:
