@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from harness.dockerfiles import Instruction, Stage, instructions
+from harness.dockerfiles import Instruction, Stage, global_args
 
 # The platform ARGs BuildKit defines in the global scope: a stage must declare them too.
 AUTOMATIC_ARGS = ("TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT",
@@ -127,17 +127,6 @@ def skipped_test_stages(stages: list[Stage], target: Stage) -> list[Spot]:
             for s in stages if is_test_stage(s) and s.index not in built]
 
 
-def global_arg_names(text: str) -> set[str]:
-    """The ARGs above the first FROM."""
-    names: set[str] = set()
-    for ins in instructions(text):
-        if ins.keyword == "FROM":
-            break
-        if ins.keyword == "ARG":
-            names |= {word.partition("=")[0] for word in ins.args.split()}
-    return names
-
-
 def declared_names(ins: Instruction) -> set[str]:
     """The names an ARG or ENV instruction defines (`ARG A B=1`, `ENV A=1 B=2`, `ENV A 1`)."""
     words = ins.args.split()
@@ -149,7 +138,7 @@ def declared_names(ins: Instruction) -> set[str]:
 def args_out_of_scope(stages: list[Stage], text: str) -> list[Spot]:
     """Uses of a global ARG (or a platform ARG) in a stage that has not declared it: BuildKit
     expands them to an empty string there."""
-    scoped = global_arg_names(text) | set(AUTOMATIC_ARGS)
+    scoped = set(global_args(text)) | set(AUTOMATIC_ARGS)
     in_scope: dict[int, set[str]] = {}  # per stage: the names declared by its end
     found = []
     for stage in stages:
