@@ -336,6 +336,13 @@ def main(argv: list[str] | None = None) -> int:
     except BadInput as error:
         print(f"multistage-audit: {error}", file=sys.stderr)
         return 2
+    except (docker.errors.DockerException, AssertionError) as error:
+        # A probe the engine would not run in the image (a USER it cannot find, a CPU it
+        # cannot emulate): the audit cannot look inside, and says so in one line.
+        said = getattr(error, "explanation", None) or str(error)
+        print(f"multistage-audit: the engine could not run a check in {args.image}: "
+              f"{said.strip().splitlines()[0]}", file=sys.stderr)
+        return 2
     if args.json:
         print(auditreport.as_json(report, lang, args.fail_on))
     else:

@@ -180,6 +180,7 @@ def fixture_images() -> str:
             images.buildx(FIXTURES / "tiny", target=target, tag=f"guide/fixture:{target}")
     images.buildx(FIXTURES / "tiny", target="builder", tag="guide/audit-fixture:latest")
     images.buildx(FIXTURES / "audit", target="runner", tag="guide/audit-fixture:runner")
+    images.buildx(FIXTURES / "audit", target="ghost-user", tag="guide/audit-fixture:ghost-user")
     return "guide/audit-fixture:runner"
 
 
@@ -292,14 +293,17 @@ BAD_INPUT = [
     (["--dockerfile", "tests/fixtures/audit/unparsable.Dockerfile", "guide/fixture:runner"],
      "the Dockerfile does not parse: "),
     (["--dockerfile", "tests/fixtures/audit/Dockerfile", "--target", "nope", "guide/fixture:runner"],
-     "no stage named 'nope' in tests/fixtures/audit/Dockerfile (its stages: unpinned, unit-test, runner)"),
+     "no stage named 'nope' in tests/fixtures/audit/Dockerfile (its stages: unpinned, unit-test, runner, "
+     "ghost-user)"),
     (["--target", "runner", "guide/fixture:runner"], "--target names a stage of the Dockerfile"),
     (["--run", "http", "/", "guide/fixture:runner"], "--run takes a port number"),
+    (["guide/audit-fixture:ghost-user"],
+     "the engine could not run a check in guide/audit-fixture:ghost-user: unable to find user ghost"),
 ]
 
 
 @pytest.mark.parametrize(("args", "said"), BAD_INPUT, ids=["no-image", "unparsable", "no-target",
-                                                           "target-alone", "bad-run"])
+                                                           "target-alone", "bad-run", "unknown-user"])
 def test_bad_input_gets_one_line_and_status_2(fixture_images, tmp_path, args, said):
     result = cli(*args)
     assert (result.returncode, result.stdout) == (2, "")
