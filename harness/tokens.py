@@ -82,14 +82,16 @@ WORDS = {
            "times": "{}배", "seconds": "{}초", "classic": "기본(classic)", "containerd": "containerd",
            "stamp": "이 페이지의 수치는 {date}에 Docker Engine {engine}, buildx {buildx}, {store} 이미지 "
                     "저장소, {platform}에서 측정했고, 페이지의 명령과 클레임은 테스트를 실행할 때마다 "
-                    "같은 엔진에서 다시 검증합니다."},
+                    "같은 엔진에서 다시 검증합니다. 측정할 때마다 달라진 값은 "
+                    "[무엇이 바뀌었나](changes.md)에 있습니다."},
     "en": {"official": "official image", "stand-in": "local stand-in", "example": "Example",
            "single": "single stage (full image)", "single-slim": "single stage (slim + build tools)",
            "runner": "multi-stage runner", "smaller": " smaller", "image": "Image", "size": "Size",
            "times": "{}×", "seconds": "{} s", "classic": "classic", "containerd": "containerd",
            "stamp": "Figures on this page were measured on {date} with Docker Engine {engine}, buildx "
                     "{buildx}, the {store} image store, on {platform}; its commands and claims are "
-                    "checked again on the same engine in every test run."},
+                    "checked again on the same engine in every test run. What moved from one "
+                    "measurement run to the next: [What changed](changes.md)."},
 }
 # The examples of the comparison table: (example, baseline targets, multi-stage target).
 TABLE = [

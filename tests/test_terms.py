@@ -113,7 +113,7 @@ PAGES = {
     "go-static": "go-static", "nextjs-standalone": "copy-optimization", "node-app": "node",
     "python-api": "python", "python-uv": "python-uv", "secrets": "secrets",
     "shared-stages": "shared-stages", "troubleshooting": "troubleshooting",
-    "copy-flags": "copy-flags", "lint": "lint",
+    "copy-flags": "copy-flags", "lint": "lint", "debugging": "debugging",
 }
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 

@@ -1,0 +1,3 @@
+module debugging
+
+go 1.27
