@@ -149,9 +149,11 @@ class Context:
     def made_by(self, layer: imagechecks.Layer | None) -> str | None:
         if layer is None:
             return None
-        where = f"Dockerfile:{layer.line}, stage {layer.stage}" if layer.line else "no Dockerfile step"
+        made = f"history #{layer.number}: {short(layer.created_by)}"
+        if layer.line is None:  # no Dockerfile, or not the one the image was built from
+            return made
         source = f", from {layer.source}" if layer.source else ""
-        return f"history #{layer.number}: {short(layer.created_by)} ({where}{source})"
+        return f"{made} (Dockerfile:{layer.line}, stage {layer.stage}{source})"
 
 
 def short(text: str, width: int = 90) -> str:
@@ -186,8 +188,10 @@ def program_findings(ctx: Context, rule: str, things: tuple[str, ...]) -> list[F
     inherited = images.present(base, found) if base and base != "scratch" and exists(base) else []
     if inherited:
         evidence.append(f"from the base image {base}: {', '.join(inherited)}")
-    if set(found) - set(inherited):
-        layer = imagechecks.layer_mentioning(ctx.layers, *imagechecks.SYSTEM_INSTALLS, *found)
+    # Compilers come from a system package step; a package manager's own install step says
+    # nothing a reader can search for, so only compilers are traced to a layer.
+    if rule == "build-tools" and set(found) - set(inherited):
+        layer = imagechecks.layer_mentioning(ctx.layers, *imagechecks.SYSTEM_INSTALLS)
         if made := ctx.made_by(layer):
             evidence.append(made)
             return [Finding(rule, evidence, layer.line, layer.stage, layer.number)]
