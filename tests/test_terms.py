@@ -51,7 +51,7 @@ FORBIDDEN = [
     (13, "'파일시스템'"), (14, "'이미지 기록'"), (15, "'듣기'"), (16, "}} 작'"),
     (17, "a space between bold and its particle"), (18, "a -세요 ending"), (19, "'시드'"),
     (20, "a space between inline code and its particle"), (21, "'수명 종료'"),
-    (22, "'프로그램 인터프리터'"),
+    (22, "'프로그램 인터프리터'"), (23, "'빌드 체크'"),
 ]
 
 
