@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The browser tests drive Debian's Chromium (Playwright's own browser download cannot work
 # offline), and tests/test_lighthouse.py runs the Lighthouse pinned in tests/lighthouse/.
+# It also makes sure of jq, which the debugging and lint pages' commands read JSON with.
 # Install what is missing; quiet when everything is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,5 +39,18 @@ ensure_lighthouse() {
   npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >/dev/null
 }
 
+ensure_jq() {
+  command -v jq >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "ensure-browser: no jq found; install jq (the debugging and lint pages run it)" >&2
+    exit 1
+  fi
+  echo "ensure-browser: installing Debian's jq" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends jq >/dev/null
+}
+
 ensure_chromium
 ensure_lighthouse
+ensure_jq
