@@ -26,7 +26,7 @@ RUNS_SHOWN = 12
 WORDS = {
     "ko": {
         "columns": ("값", "이전", "이후", "변화"), "seconds": "{}초", "unknown": "알 수 없음",
-        "store": "{} 이미지 저장소", "classic": "기본(classic)", "containerd": "containerd",
+        "store": "{} 이미지 저장소", "classic": "클래식", "containerd": "containerd",
         "new": "새로 측정한 {}", "gone": "더 측정하지 않는 {}",
         "sections": {"images": "이미지", "builds": "빌드 시간", "base_images": "베이스 이미지",
                      "stores": "이미지 저장소 크기"},

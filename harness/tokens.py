@@ -79,7 +79,7 @@ WORDS = {
     "ko": {"official": "공식 이미지", "stand-in": "로컬 대체 이미지", "example": "예제",
            "single": "단일 스테이지 (전체 이미지)", "single-slim": "단일 스테이지 (slim + 빌드 도구)",
            "runner": "멀티스테이지 런타임", "smaller": " 작음", "image": "이미지", "size": "크기",
-           "times": "{}배", "seconds": "{}초", "classic": "기본(classic)", "containerd": "containerd",
+           "times": "{}배", "seconds": "{}초", "classic": "클래식", "containerd": "containerd",
            "stamp": "이 페이지의 수치는 {date}에 Docker Engine {engine}, buildx {buildx}, {store} 이미지 "
                     "저장소, {platform}에서 측정했고, 페이지의 명령과 클레임은 테스트를 실행할 때마다 "
                     "같은 엔진에서 다시 검증합니다. 측정할 때마다 달라진 값은 "
