@@ -13,6 +13,8 @@
     nox -s audit -- [--dockerfile PATH] [--target NAME] [--lang ko|en] [--json]
                  [--fail-on LEVEL] [--run PORT PATH] IMAGE
                         the guide's checks on any image and its Dockerfile (harness/audit.py)
+    nox -s exercise -- NAME [--solution] [--lang ko|en]
+                        build an exercise of exercises/ and say whether it is solved
 
 Every session runs on the Python that runs nox. Dependencies come from requirements/*.txt,
 pinned with hashes.
@@ -129,9 +131,12 @@ def lint(session: nox.Session) -> None:
     scripts = [str(p) for p in sorted(__import__("pathlib").Path(".").glob("**/*.sh"))
                if "node_modules" not in p.parts and ".nox" not in p.parts and ".venv" not in p.parts]
     session.run("shellcheck", *scripts, ".ci/run")
+    # The examples and the exercises' solutions; the exercises' starting points are wrong on
+    # purpose (harness/dockerfiles.py says why) and tests/test_exercises.py checks them instead.
     dockerfiles = session.run("python", "-c",
-                              "from harness.dockerfiles import example_dockerfiles as f;"
-                              "print('\\n'.join(str(p) for p in f()))", silent=True).split()
+                              "from harness import dockerfiles as d;"
+                              "print('\\n'.join(str(p) for p in d.example_dockerfiles()"
+                              " + d.exercise_solutions()))", silent=True).split()
     session.run("hadolint", *dockerfiles)
     # BuildKit's own build checks, which need an engine (the test session makes sure of one).
     session.run("python", "-m", "harness.buildchecks", *dockerfiles)
@@ -153,3 +158,11 @@ def audit(session: nox.Session) -> None:
 def clean(session: nox.Session) -> None:
     install(session, "test")
     session.run("python", "-m", "harness.clean")
+
+
+@nox.session
+def exercise(session: nox.Session) -> None:
+    """nox -s exercise -- NAME [--solution] [--lang ko|en]: build an exercise of exercises/ and
+    say whether it is solved (harness/exercises.py)."""
+    install(session, "audit")
+    session.run("python", "-m", "harness.exercises", *session.posargs)

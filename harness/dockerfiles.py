@@ -162,3 +162,22 @@ def example_dockerfiles() -> list[Path]:
     broken = set(broken_dockerfiles()) | set(lint_dockerfiles())
     return sorted(p for p in EXAMPLES.rglob("Dockerfile*")
                   if "node_modules" not in p.parts and p.suffix != ".dockerignore" and p not in broken)
+
+
+# exercises/ holds the exercises of docs/*/exercises.md (harness/exercises.py): each folder's
+# `Dockerfile` is the starting point, wrong on purpose (build tools or a secret in the runtime
+# image, root, a test stage nothing builds, a cache-busting order), so hadolint and the build
+# checks would report what the reader is there to fix; tests/test_exercises.py holds each to its
+# expected findings instead. `Dockerfile.solution` beside it is written like an example and is
+# checked like one: lint and tests/test_buildchecks.py take exercise_solutions() too.
+EXERCISES = REPO / "exercises"
+
+
+def exercise_starting_points() -> list[Path]:
+    """The exercises' Dockerfiles as the reader gets them: wrong on purpose."""
+    return sorted(EXERCISES.glob("*/Dockerfile"))
+
+
+def exercise_solutions() -> list[Path]:
+    """One solution per exercise, held to the rules of the examples."""
+    return sorted(EXERCISES.glob("*/Dockerfile.solution"))

@@ -27,6 +27,7 @@ from __future__ import annotations
 import doctest
 import functools
 import hashlib
+import os
 import re
 import shlex
 import shutil
@@ -317,13 +318,18 @@ def run_command(command: Command, block: ConsoleBlock, namespace: dict) -> Outco
     try:
         result = transient.run_command(
             ["flock", str(images.LOCK), "bash", "-o", "pipefail", "-ec", command.text],
-            cwd=block.cwd, env=stores.environment(block.engine), capture_output=True, text=True,
+            cwd=block.cwd, env=lock_held(stores.environment(block.engine)), capture_output=True, text=True,
             timeout=block.timeout)
     except subprocess.TimeoutExpired:
         return Outcome(None)
     finally:  # on Ctrl-C too: the page's teardown removes what the command started
         namespace.setdefault("page_containers", []).extend(started_by(command.text, before))
     return Outcome(result.returncode, result.stdout, result.stderr)
+
+
+def lock_held(env: dict[str, str] | None) -> dict[str, str]:
+    """The command's environment, saying that it runs under the build lock (images.LOCK_HELD)."""
+    return {**(env or os.environ), images.LOCK_HELD: str(images.LOCK)}
 
 
 def check_outcome(command: Command, outcome: Outcome, block: ConsoleBlock, where: str) -> None:

@@ -102,5 +102,7 @@ def check(text: str, table: Table | None = None) -> list[tuple[int, str, str]]:
 
 
 def korean_files() -> list[Path]:
-    """What the check reads: the Korean pages (glossary included) and the Korean READMEs."""
-    return sorted([*REPO.glob("docs/ko/*.md"), *REPO.glob("examples/*/README.md")])
+    """What the check reads: the Korean pages (glossary included) and the Korean READMEs of the
+    examples and the exercises."""
+    return sorted([*REPO.glob("docs/ko/*.md"), *REPO.glob("examples/*/README.md"),
+                   *REPO.glob("exercises/*/README.md")])

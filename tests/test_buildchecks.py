@@ -6,12 +6,14 @@ from __future__ import annotations
 import pytest
 
 from harness import buildchecks
-from harness.dockerfiles import REPO, example_dockerfiles
+from harness.dockerfiles import REPO, example_dockerfiles, exercise_solutions
 
 FIXTURE = REPO / "tests" / "fixtures" / "buildchecks" / "Dockerfile"
 
 
-@pytest.mark.parametrize("dockerfile", example_dockerfiles(), ids=lambda p: str(p.relative_to(REPO)))
+# The exercises' solutions too; their starting points break rules on purpose (tests/test_exercises.py).
+@pytest.mark.parametrize("dockerfile", example_dockerfiles() + exercise_solutions(),
+                         ids=lambda p: str(p.relative_to(REPO)))
 def test_no_example_breaks_a_build_check(dockerfile):
     found = buildchecks.warnings(dockerfile)
     assert not found, "\n".join(w.where(dockerfile) for w in found)

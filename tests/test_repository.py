@@ -15,6 +15,7 @@ from harness.dockerfiles import REPO
 
 # What a reader reads: the pages of both languages, the examples' READMEs, the front pages.
 READ = sorted([*REPO.glob("docs/*/*.md"), *REPO.glob("examples/*/README*.md"),
+               *REPO.glob("exercises/*/README*.md"),
                *(REPO / name for name in ("README.md", "CONTRIBUTING.md") if (REPO / name).exists())])
 # The checker's own source names what it looks for.
 CHECKERS = {"harness/prose.py", "tests/test_repository.py"}

@@ -1,0 +1,3 @@
+module example.com/exercise/build-tools
+
+go 1.27

@@ -1,0 +1,1 @@
+"""A tiny HTTP service with one function worth testing."""
