@@ -13,6 +13,7 @@ from urllib.request import urlopen
 import pytest
 
 from harness.dockerfiles import REPO
+from harness.site import OPTIONAL_GROUPS, READER_PATH, nav
 
 ARTIFACTS = REPO / "test-artifacts"
 
@@ -46,6 +47,35 @@ def test_home_pages_render_without_console_errors(page, base_url, path, lang, ti
     assert title.lower() in page.title().lower()
     assert page.locator("table").count() >= 1 and page.locator("svg.size-chart").count() == 1
     page.screenshot(path=str(ARTIFACTS / f"home-{lang}.png"), full_page=True)
+    assert page.errors == []
+
+
+# What the sidebar shows: each top-level group's title and the addresses of its pages, in order.
+SIDEBAR = """() => [...document.querySelectorAll('.md-nav--primary > .md-nav__list > .md-nav__item')]
+  .map(item => ({
+    title: item.querySelector(':scope > .md-nav__link').textContent.trim(),
+    pages: [...item.querySelectorAll(':scope > nav > .md-nav__list > .md-nav__item > a.md-nav__link')]
+      .map(link => new URL(link.href).pathname)}))"""
+
+
+def test_the_sidebar_follows_the_readers_path(page, base_url):
+    """The navigation as a reader meets it in the browser: the English groups are the reader's
+    path in its order, the Korean sidebar has the same pages in the same places, and each
+    group lists its pages as the configuration orders them."""
+    shown = {}
+    for root, config in (("/", "mkdocs.yml"), ("/en/", "mkdocs.en.yml")):
+        page.goto(base_url + root)
+        shown[root] = page.evaluate(SIDEBAR)
+        configured = nav(REPO / config)
+        assert [group["title"] for group in shown[root]] == [title for title, _ in configured]
+        for group, (_, pages) in zip(shown[root], configured, strict=True):
+            addresses = [root + ("" if name == "index.md" else name.removesuffix(".md") + "/")
+                         for name in pages]
+            assert group["pages"] == addresses, group["title"]
+    titles = [group["title"] for group in shown["/en/"]]
+    assert titles == [title for title in READER_PATH if title in titles or title not in OPTIONAL_GROUPS]
+    assert [[address.removeprefix("/en") for address in group["pages"]] for group in shown["/en/"]] == \
+        [group["pages"] for group in shown["/"]]
     assert page.errors == []
 
 

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from harness.dockerfiles import REPO
-from harness.site import DOCS, build, build_strictly, serve, structure
+from harness.site import DOCS, OPTIONAL_GROUPS, READER_PATH, build, build_strictly, nav, serve, structure
 
 KO = sorted(p.relative_to(DOCS / "ko") for p in (DOCS / "ko").rglob("*.md"))
 EN = sorted(p.relative_to(DOCS / "en") for p in (DOCS / "en").rglob("*.md"))
@@ -37,41 +37,6 @@ def test_a_page_has_the_same_structure_in_both_languages(page):
         assert ko[part] == en[part], f"{page}: {part} differ between docs/ko and docs/en"
 
 
-# The navigation's groups, in the order a reader goes: what the English site calls them. A group
-# for when a build fails belongs before the reference; it is optional until its pages exist.
-READER_PATH = ["Start here", "Language recipes", "Faster builds", "Smaller and safer images",
-               "Shipping: CI, platforms, offline", "When it fails", "Reference"]
-OPTIONAL_GROUPS = {"When it fails"}
-
-
-class _AnyTag(yaml.SafeLoader):
-    """mkdocs.yml's !ENV and !!python/... tags read as nothing: only `nav` matters here."""
-
-
-_AnyTag.add_multi_constructor("", lambda loader, suffix, node: None)
-
-
-def nav(config: Path) -> list[tuple[str, list[str]]]:
-    """A configuration's navigation as (group title, [page files]); its INHERIT's when it has
-    none of its own, as MkDocs merges them (lists are replaced, never merged). A top-level
-    page outside any group is a group of its own with no title (None)."""
-    data = yaml.load(config.read_text(), Loader=_AnyTag)
-    if "nav" not in data and "INHERIT" in data:
-        return nav(config.parent / data["INHERIT"])
-    groups = []
-    for item in data.get("nav") or []:
-        (title, value), = item.items()
-        if isinstance(value, str):
-            groups.append((None, [value]))
-        else:
-            groups.append((title, _pages(value)))
-    return groups
-
-
-def _pages(entries: list) -> list[str]:
-    """The page files of a group, subgroups flattened in order."""
-    return [page for entry in entries for value in entry.values()
-            for page in ([value] if isinstance(value, str) else _pages(value))]
 
 
 def nav_problems(ko: list[tuple[str, list[str]]], en: list[tuple[str, list[str]]],
