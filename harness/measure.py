@@ -2,6 +2,8 @@
 
     python -m harness.measure [EXAMPLE ...]   (nox -s measure [-- EXAMPLE ...]): time only these
     python -m harness.measure --copy-link     only the COPY --link rebuilds (key `copy_link`)
+    python -m harness.measure --cross-build   only go-static's arm64 build, cross-compiled and
+                                              emulated (key `cross_build`)
 
 What it records, all from runs on this machine:
 - per image (every target in docker-bake.hcl): size, layers, Debian packages, programs on
@@ -38,6 +40,14 @@ What it records, all from runs on this machine:
   the time BuildKit spent exporting layers (`export_s`), and whether BuildKit joined a linked
   layer to its stage (`merged`: a `merging` line in the log; the classic store turns --link
   off). `--copy-link` measures only these, and keeps the rest of the data file.
+
+- `cross_build`: go-static's server built for linux/arm64 on the engine with the containerd
+  image store (its base images exist for arm64 there), its build stage run again
+  (`--no-cache-filter build`) after the engine's cache mounts were emptied, so the Go build
+  cache starts empty: `cross_s` with Dockerfile (the stage runs on the build machine's
+  platform and cross-compiles), `emulated_s` with Dockerfile.emulated (an arm64 Go toolchain
+  runs the same `go build` under QEMU). Each is the median of CROSS_RUNS builds, and both
+  binaries are checked to be aarch64. `--cross-build` measures only these.
 
 Each run is also added to data/history.json with the values that moved since the run before
 (harness/history.py), which the page "what changed" shows.
@@ -343,16 +353,45 @@ def link_rebuilds() -> dict:
     return found
 
 
-def median(values: list[float]) -> float:
-    return round(sorted(values)[len(values) // 2], 2)
+CROSS_EXAMPLE = "go-static"
+CROSS_WAYS = {"cross_s": "Dockerfile", "emulated_s": "Dockerfile.emulated"}
+CROSS_PLATFORM = "linux/arm64"
+CROSS_RUNS = 3
 
 
-def measure_copy_link() -> dict:
-    """The data file with only `copy_link` measured again (and the date of this run)."""
+def cross_build() -> dict:
+    """{platform, cross_s, emulated_s}: see the docstring."""
+    context = EXAMPLES / CROSS_EXAMPLE
+    found: dict[str, object] = {"platform": CROSS_PLATFORM}
+    for key, name in CROSS_WAYS.items():
+        seconds = []
+        for run in range(CROSS_RUNS + 1):  # the first fills the layer cache: toolchain, sources
+            with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX) as out:
+                subprocess.run(["docker", "buildx", "prune", "-f", "--filter", "type=exec.cachemount"],
+                               env=stores.environment("containerd"), check=True, capture_output=True)
+                build = images.buildx(context, target="binary", dockerfile=context / name, load=False,
+                                      engine="containerd", extra=[
+                                          "--platform", CROSS_PLATFORM, "--no-cache-filter", "build",
+                                          "--output", f"type=local,dest={out}"])
+                cpu, _ = claims.elf_header((Path(out) / "server").read_bytes())
+                if cpu != "aarch64":
+                    raise SystemExit(f"measure: {name} built a {cpu} server, not an aarch64 one")
+            if run:
+                seconds.append(build.seconds)
+        found[key] = median(seconds)
+    return found
+
+
+def measure_only(key: str, measured) -> dict:
+    """The data file with only `key` measured again (and the date of this run)."""
     data = json.loads(DATA.read_text())
     data["generated_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    data["copy_link"] = link_rebuilds()
+    data[key] = measured()
     return data
+
+
+def median(values: list[float]) -> float:
+    return round(sorted(values)[len(values) // 2], 2)
 
 
 def base_image_facts() -> dict:
@@ -376,6 +415,7 @@ def measure(only: list[str]) -> dict:
         "images": {},
         "builds": json.loads(DATA.read_text())["builds"] if only else {},
         "copy_link": link_rebuilds(),
+        "cross_build": cross_build(),
     }
     for target in targets.values():
         for tag in target["tags"]:
@@ -388,7 +428,9 @@ def measure(only: list[str]) -> dict:
 
 def main(argv: list[str]) -> int:
     if argv == ["--copy-link"]:
-        return write(measure_copy_link())
+        return write(measure_only("copy_link", link_rebuilds))
+    if argv == ["--cross-build"]:
+        return write(measure_only("cross_build", cross_build))
     unknown = sorted(set(argv) - EDITS.keys())
     if unknown:
         print(f"measure: no example {', '.join(unknown)}; the examples are {', '.join(EDITS)}",

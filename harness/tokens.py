@@ -26,6 +26,9 @@ In a page, `{{ KIND ARGS }}` is replaced before any other Markdown processing:
                                  with COPY --link (`linked`) or without (`unlinked`), on one
                                  image store; `{{ link containerd linked export }}` its layer
                                  export time (data key copy_link, harness.measure --copy-link)
+    {{ crossbuild cross }}       go-static's server built for linux/arm64: `cross` (compiled on
+                                 the build machine for arm64), `emulated` (an arm64 compiler under
+                                 QEMU), `ratio` (emulated over cross) (data key cross_build)
     {{ feature copy-parents dockerfile }}  one cell of the version table: the version of the
                                  Dockerfile frontend, BuildKit, buildx or engine (data/features.toml)
     {{ meta stamp }}             the sentence every page ends with: date, engine, buildx, image
@@ -257,6 +260,10 @@ def render(kind: str, args: list[str], data: dict, lang: str) -> str:
     if kind == "link" and len(args) in (2, 3) and args[2:] in ([], ["export"]):
         measured = data["copy_link"][args[0]][args[1]]
         return w["seconds"].format(f"{measured['export_s' if args[2:] else 'base_update_s']:.1f}")
+    if kind == "crossbuild" and args in (["cross"], ["emulated"]):
+        return w["seconds"].format(f"{data['cross_build'][args[0] + '_s']:.1f}")
+    if kind == "crossbuild" and args == ["ratio"]:
+        return times(data["cross_build"]["emulated_s"] / data["cross_build"]["cross_s"], lang, 1)
     if kind == "feature" and len(args) == 2:
         return feature_version(args[0], args[1])
     if kind == "meta":

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from harness import claims, contract, elf, images
-from harness.dockerfiles import EXAMPLES
+from harness.dockerfiles import EXAMPLES, REPO
 from harness.images import HARDENED, BuildFailed
 
 EXAMPLE = "go-static"
@@ -147,3 +147,11 @@ def test_runner_meets_the_runtime_contract(runner, point):
 def test_arm64_runner_holds_only_arm64_programs(runner_arm64):
     assert elf.problems(runner_arm64, "aarch64") == []
     assert elf.problems(runner_arm64, "x86-64") == ["/server: built for EM_AARCH64, not x86-64"]
+
+
+def test_the_emulated_build_is_measured_slower_than_the_cross_compiled_one():
+    """docs/*/cross-platform.md shows both times and their ratio from data key cross_build
+    (harness.measure --cross-build): both measured for linux/arm64, and emulation the slower."""
+    measured = json.loads((REPO / "data" / "measurements.json").read_text())["cross_build"]
+    assert measured["platform"] == "linux/arm64"
+    assert 0 < measured["cross_s"] < measured["emulated_s"], measured
