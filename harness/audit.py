@@ -76,11 +76,9 @@ def engine() -> None:
 
 
 def image_exists(image: str) -> None:
-    try:
-        images.client().images.get(image)
-    except docker.errors.ImageNotFound:
+    if not exists(image):
         raise BadInput(f"no image {image} on this engine: build it first, or check its name "
-                       f"with `docker images`") from None
+                       f"with `docker images`")
 
 
 @dataclass

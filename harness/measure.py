@@ -186,29 +186,22 @@ def timed_build(context: Path, target: str, *, no_cache: bool = False,
     return images.Build("", result.stderr, seconds)
 
 
-def updated_bases(dockerfile: Path, workdir: Path) -> dict[str, str]:
+def updated_bases(dockerfile: Path) -> dict[str, str]:
     """Copy each base image of `dockerfile` with one new small file: {image: copy's tag}.
 
     Building on a copy changes the cache key of every step, as a new release of the base image
     does, without `--no-cache` (which would also empty the cache mounts).
     """
-    empty = workdir / "empty-context"
-    empty.mkdir(exist_ok=True)
     copies = {}
     for image in sorted(external_images(dockerfile)):
-        tag = "guide/measure-base:" + re.sub(r"[^A-Za-z0-9_.-]", "-", image)
-        recipe = f"FROM {image}\nCOPY <<EOF /.measure-base-update\n{time.time_ns()}\nEOF\n"
-        with images.build_lock():
-            subprocess.run(["docker", "build", "-q", "-t", tag, "--label",
-                            f"{images.BUILT_BY}=harness", "-f", "-", str(empty)],
-                           input=recipe, capture_output=True, text=True, check=True)
-        copies[image] = tag
+        copies[image] = "guide/measure-base:" + re.sub(r"[^A-Za-z0-9_.-]", "-", image)
+        updated_base("classic", image, copies[image])
     return copies
 
 
-def on_fresh_bases(copy: Path, workdir: Path, build):
+def on_fresh_bases(copy: Path, build):
     """Run `build(contexts)` with every base image replaced by a fresh copy; remove the copies."""
-    bases = updated_bases(copy / "Dockerfile", workdir)
+    bases = updated_bases(copy / "Dockerfile")
     try:
         return build([f"{image}=docker-image://{tag}" for image, tag in bases.items()])
     finally:
@@ -229,9 +222,9 @@ def build_times(example: str, targets: dict[str, dict]) -> dict:
         # is new, so neither build leaves a second result under the keys the examples' real
         # builds use (BuildKit may then hand either one to a later build, and two targets
         # built apart would no longer share their common stage's layers).
-        cold = on_fresh_bases(copy, Path(tmp), lambda contexts: timed_build(
+        cold = on_fresh_bases(copy, lambda contexts: timed_build(
             copy, edit_target, no_cache=True, contexts=contexts))
-        base_update = on_fresh_bases(copy, Path(tmp), lambda contexts: timed_build(
+        base_update = on_fresh_bases(copy, lambda contexts: timed_build(
             copy, edit_target, contexts=contexts))
         warm = timed_build(copy, edit_target)
         source = copy / edit_file
@@ -318,7 +311,8 @@ def export_seconds(log: str) -> float:
 
 
 def updated_base(engine: str, image: str, tag: str) -> None:
-    """`tag` on `engine`: a fresh copy of `image` with one new small file (see updated_bases)."""
+    """`tag` on `engine`: a fresh copy of `image` with one new small file (see updated_bases);
+    the one way the measurements make a base image update."""
     recipe = f"FROM {image}\nCOPY <<EOF /.measure-base-update\n{time.time_ns()}\nEOF\n"
     with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX) as empty, images.build_lock():
         subprocess.run(["docker", "build", "-q", "-t", tag, "--label", f"{images.BUILT_BY}=harness",

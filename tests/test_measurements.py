@@ -152,7 +152,7 @@ def test_the_cold_build_sees_empty_cache_mounts_and_the_base_update_filled_ones(
                                      extra=["--output", "type=cacheonly"]).log)
     assert seen >= 1, "the probe's cache mount did not keep its content between builds"
     assert entries(timed_build(PROBE, "probe", no_cache=True).log) == 0
-    bases = updated_bases(PROBE / "Dockerfile", tmp_path)
+    bases = updated_bases(PROBE / "Dockerfile")
     try:
         log = timed_build(PROBE, "probe", contexts=[f"{i}=docker-image://{t}" for i, t in bases.items()]).log
     finally:
