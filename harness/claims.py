@@ -193,7 +193,7 @@ def check_readonly(image: str, port: str, path: str, *mounts: str) -> str | None
     tmpfs = {mount.split("=", 1)[1]: "" for mount in mounts}
     try:
         with images.running(image, int(port), tmpfs=tmpfs, **HARDENED) as (container, url):
-            deadline = time.monotonic() + 20
+            deadline = time.monotonic() + images.startup_seconds(image)
             while True:
                 try:
                     status, _ = images.wait_http(url + path, timeout=1)

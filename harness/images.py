@@ -12,7 +12,9 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import functools
+import hashlib
 import io
+import json
 import os
 import subprocess
 import tarfile
@@ -337,6 +339,34 @@ def running(tag: str, port: int, **kwargs):
         yield container, f"http://127.0.0.1:{published[0]['HostPort']}"
     finally:
         container.remove(force=True)
+
+
+def runs_the_same(tag: str) -> str:
+    """What a container of the image runs, as a digest: its layers, platform and configuration
+    without the labels. Two tags with the same digest run the same thing, whatever their labels
+    say (the harness labels its builds; a page's `docker build` does not)."""
+    attrs = client().images.get(tag).attrs
+    config = {key: value for key, value in (attrs["Config"] or {}).items() if key != "Labels"}
+    facts = [attrs["RootFS"].get("Layers"), attrs["Os"], attrs["Architecture"], config]
+    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
+
+
+@functools.cache
+def engine_architecture() -> str:
+    """The engine's CPU as images name it: `docker info` says x86_64 or aarch64."""
+    machine = client().info()["Architecture"]
+    return {"x86_64": "amd64", "aarch64": "arm64"}.get(machine, machine)
+
+
+def emulated(tag: str) -> bool:
+    """Whether the image is for another CPU than the engine's, so that it runs under QEMU."""
+    return client().images.get(tag).attrs["Architecture"] != engine_architecture()
+
+
+def startup_seconds(tag: str) -> float:
+    """How long a server of the image may take to answer its first request: under QEMU,
+    gunicorn and its workers take well over the usual 20 s."""
+    return 120.0 if emulated(tag) else 20.0
 
 
 def wait_http(url: str, timeout: float = 20.0) -> tuple[int, bytes]:

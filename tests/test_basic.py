@@ -1,4 +1,4 @@
-"""examples/basic: the seed's first Dockerfile made real.
+"""examples/basic: the original article's first Dockerfile made real.
 
 A builder on the full node image compiles a dependency-free TypeScript server; the runner on
 node:24-slim holds only dist/ and meets the runtime contract (harness.contract).
@@ -99,4 +99,4 @@ def test_slow_waits_no_less_than_zero_seconds(tags):
 def test_runner_meets_the_runtime_contract(tags, point):
     """Outbound TLS against the image's CA bundle, the Asia/Seoul time zone, a user name for
     UID 10001, and a request in flight that `docker stop` lets finish (harness.contract)."""
-    assert contract.check_point(tags["runner"], "node", PORT, point) is None
+    assert contract.check_points(tags["runner"], "node", PORT)[point] is None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import claims, contract, images
+from harness import claims, contract, images, transient
 from harness.dockerfiles import REPO
 
 TAG = "guide/contract-fixture:broken"
@@ -56,3 +56,29 @@ def test_a_malformed_contract_claim_says_what_to_write(claim, message):
 
 def test_a_missing_image_is_named():
     assert claims.check("contract guide/no-such:image python 8000") == "no image guide/no-such:image"
+
+
+def test_a_point_is_checked_once_for_images_that_run_the_same(broken):
+    """A relabelled copy of the fixture runs the same layers and configuration: it shares the
+    fixture's outcomes (contract.check_point), while another image does not."""
+    relabelled = f"{TAG}-relabelled"
+    images.buildx(REPO / "tests" / "fixtures" / "contract", tag=relabelled,
+                  extra=["--label", "dev.multistage-guide.probe=relabelled"])
+    assert images.client().images.get(relabelled).id != images.client().images.get(TAG).id
+    assert images.runs_the_same(relabelled) == images.runs_the_same(TAG)
+    assert images.runs_the_same("debian:trixie-slim") != images.runs_the_same(TAG)
+    assert contract.check_point(TAG, "python", 8000, "user").startswith("user lookup of uid 10001")
+    started = len(transient.STARTED)
+    assert contract.check_point(relabelled, "python", 8000, "user") == \
+        contract.check_point(TAG, "python", 8000, "user")
+    assert len(transient.STARTED) == started, "the relabelled image's point ran again"
+    images.client().images.remove(relabelled)
+
+
+def test_a_server_without_a_slow_request_fails_the_drain_point():
+    """copy-flags' runner answers every path at once, /slow too: the request is over before
+    `docker stop`, so nothing was in flight and the point must not pass."""
+    runner = images.build("copy-flags", "runner").tag
+    outcome = contract.check_drain(runner, "node", 8080)
+    assert outcome is not None, "the drain point passed with nothing in flight"
+    assert outcome.endswith("no request was in flight (the app needs a /slow endpoint)"), outcome

@@ -141,7 +141,7 @@ def test_runner_meets_the_runtime_contract(runner, point):
     """Outbound TLS against the image's CA bundle, the Asia/Seoul time zone (the binary carries
     the zone database: -tags timetzdata), a user name for UID 10001 (/etc/passwd) and a request
     in flight that `docker stop` lets finish."""
-    assert contract.check_point(runner, "go", PORT, point) is None
+    assert contract.check_points(runner, "go", PORT)[point] is None
 
 
 def test_arm64_runner_holds_only_arm64_programs(runner_arm64):

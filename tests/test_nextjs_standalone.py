@@ -230,7 +230,7 @@ def test_runner_stops_on_sigterm(runner_page):
 def test_runner_meets_the_runtime_contract_but_drain(runner, point):
     """TLS against the system bundle (NODE_OPTIONS=--use-system-ca), Asia/Seoul, a user name for
     UID 10001; drain fails only on the exit code, as the page documents (CONTRACT_FAILS)."""
-    assert contract.check_point(runner, "node", PORT, point) == CONTRACT_FAILS.get(point)
+    assert contract.check_points(runner, "node", PORT)[point] == CONTRACT_FAILS.get(point)
 
 
 def test_slow_waits_no_less_than_zero_seconds(runner):

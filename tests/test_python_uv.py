@@ -114,4 +114,4 @@ def test_app_change_rebuilds_with_uv_sync_cached(tmp_path: Path, runner):
 def test_runner_meets_the_runtime_contract(runner: str, point: str) -> None:
     """Outbound TLS against the image's CA bundle, the Asia/Seoul time zone, a user name for
     UID 10001, and a request in flight that `docker stop` lets finish (harness.contract)."""
-    assert contract.check_point(runner, "python", 8000, point) is None
+    assert contract.check_points(runner, "python", 8000)[point] is None

@@ -184,4 +184,4 @@ def test_api_slow_waits_no_less_than_zero_seconds(api: str) -> None:
 def test_api_meets_the_runtime_contract(api: str, point: str) -> None:
     """Outbound TLS against the image's CA bundle, the Asia/Seoul time zone, a user name for
     UID 10001, and a request in flight that `docker stop` lets finish (harness.contract)."""
-    assert contract.check_point(api, "python", 8000, point) is None
+    assert contract.check_points(api, "python", 8000)[point] is None
