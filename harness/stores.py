@@ -3,13 +3,16 @@ the image store: sizes as `docker images` reports them, multi-platform images an
 with the default builder. scripts/ensure-containerd-store.sh starts it beside the first engine
 (classic store); a page block runs on it with `<!-- run: engine=containerd -->`.
 
-    python -m harness.stores     copy the base images those pages need into its store, and
-                                 make debian:trixie-slim and node:24-slim for amd64 and arm64
+    python -m harness.stores     copy the base images those pages need into its store, make
+                                 debian:trixie-slim and node:24-slim for amd64 and arm64, and
+                                 python:3.13-slim for arm64
 
 No registry answers here, so its base images come from the first engine (`docker save | load`).
 The classic store holds one platform under a tag; the containerd store holds an index of both,
 so the arm64 builds of the examples run on this engine, with the stand-ins built for both
-platforms from the same recipes (harness.base_images; arm64 under QEMU).
+platforms from the same recipes (harness.base_images; arm64 under QEMU). python:3.13-slim is
+built there for arm64 only, its CPython cross-compiled on this machine: the suite builds Python
+for amd64 on the first engine, and compiling CPython once more for amd64 would add minutes.
 Elsewhere, DOCKER_HOST_CONTAINERD_STORE names an engine with the containerd store to use instead.
 """
 
@@ -31,6 +34,7 @@ NEEDS = ("golang:1.27",)
 # Built there for both platforms, as one index each.
 PLATFORMS = "linux/amd64,linux/arm64"
 MULTI_PLATFORM = ("debian:trixie-slim", "node:24-slim")
+ARM64_ONLY = ("python:3.13-slim",)
 
 
 def environment(engine: str) -> dict[str, str] | None:
@@ -45,8 +49,8 @@ def present(image: str, platform: str | None = None) -> bool:
                           env=environment("containerd"), capture_output=True).returncode == 0
 
 
-def buildx(*args: str) -> None:
-    subprocess.run(["docker", "buildx", "build", "--progress=plain", "--platform", PLATFORMS, *args],
+def buildx(*args: str, platforms: str = PLATFORMS) -> None:
+    subprocess.run(["docker", "buildx", "build", "--progress=plain", "--platform", platforms, *args],
                    env=environment("containerd"), check=True, stdout=sys.stderr, stderr=sys.stderr)
 
 
@@ -74,6 +78,14 @@ def build_node() -> None:
                *labelled("node:24-slim"), str(base_images.RECIPES_DIR / "node"))
 
 
+def build_python() -> None:
+    """Its apt-get steps need the network, which this engine's containers reach from the host's."""
+    with base_images.certs_context() as certs:
+        buildx("--network=host", "--build-context", f"certs={certs}", "--target", "slim",
+               "-t", "python:3.13-slim", *labelled("python:3.13-slim"),
+               str(base_images.RECIPES_DIR / "python"), platforms="linux/arm64")
+
+
 def copy_base_images() -> None:
     for image in NEEDS:
         if present(image):
@@ -87,8 +99,9 @@ def copy_base_images() -> None:
 
 
 def ensure_multi_platform() -> None:
-    builders = {"debian:trixie-slim": build_debian, "node:24-slim": build_node}
-    for image in MULTI_PLATFORM:
+    builders = {"debian:trixie-slim": build_debian, "node:24-slim": build_node,
+                "python:3.13-slim": build_python}
+    for image in MULTI_PLATFORM + ARM64_ONLY:
         if not present(image, "linux/arm64"):
             print(f"stores: building {image} for {PLATFORMS} (arm64 under QEMU)", file=sys.stderr, flush=True)
             builders[image]()
