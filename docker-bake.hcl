@@ -42,7 +42,7 @@ target "python-api-single" {
 target "node-app" {
   inherits = ["_guide"]
   name     = "node-app-${tgt}"
-  matrix   = { tgt = ["deps", "prod-deps", "builder", "runner-seed", "runner-minimal", "runner"] }
+  matrix   = { tgt = ["deps", "prod-deps", "builder", "runner-original", "runner-minimal", "runner"] }
   context  = "examples/node-app"
   target   = tgt
   tags     = ["guide/node-app:${tgt}"]

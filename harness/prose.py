@@ -2,7 +2,7 @@
 
 `prose(text)` keeps a page's line numbers and blanks out what is not prose: fenced code
 blocks, inline code, `<!-- -->` comments (directives and claims), `{{ }}` measurement tokens,
-link targets and blockquotes (a `> ` blockquote is only used to quote the seed).
+link targets and blockquotes (a `> ` blockquote is only used to quote the original article).
 
 - `typed_numbers`: a number with a unit (MB, s, 초, 배, ×, % ...) typed into prose, or a
   unit typed right after a token that already renders one. Numbers come from

@@ -4,7 +4,7 @@
 form as harness/prose.py, for `prose.report`:
 
 - a variant a `[[term]]` avoids (a literal or a regular expression), outside code blocks,
-  inline code, HTML comments, link targets and `> ` seed quotations (harness.prose.prose);
+  inline code, HTML comments, link targets and `> ` quotations of the original article (harness.prose.prose);
   a variant quoted to name it ("비root"라고 쓰지 않습니다) is a mention, not a use;
 - a bold span or inline code followed by a space and a particle (`**빌더(`builder`)** 는`,
   `` `# syntax=` 와 ``);

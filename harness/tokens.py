@@ -4,7 +4,7 @@ In a page, `{{ KIND ARGS }}` is replaced before any other Markdown processing:
 
     {{ size python-api:runner }}            123.4 MB   (data/measurements.json)
     {{ ratio python-api:single python-api:runner }}  8.9배 (Korean pages), 8.9× (English)
-    {{ diff node-app:runner-seed node-app:runner }}  73.2 MB
+    {{ diff node-app:runner-original node-app:runner }}  73.2 MB
     {{ packages python-api:runner }}  {{ programs ... }}  {{ layers ... }}  {{ user ... }}
     {{ time python-api cold }}   39.2초 / 39.2 s, one of the build times harness.measure records:
                                  cold          --no-cache: no layer reused, empty cache mounts

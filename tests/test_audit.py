@@ -43,7 +43,7 @@ RUNNERS = {
 }
 # The deliberately broken targets and what each is known to get wrong.
 BROKEN = {
-    ("node-app", "runner-seed", "Dockerfile"): {"dev-dependencies", "package-managers"},
+    ("node-app", "runner-original", "Dockerfile"): {"dev-dependencies", "package-managers"},
     ("node-app", "single", "Dockerfile.single"):
         {"root-user", "build-tools", "dev-dependencies", "package-managers"},
     ("nextjs-standalone", "runner-broken", "Dockerfile"): {"next-static-missing", "package-managers"},
@@ -121,14 +121,14 @@ def finding(report: audit.Report, rule: str) -> audit.Finding:
 
 
 def test_dev_dependencies_name_each_package_and_the_step_that_copied_them():
-    report = run("node-app", "runner-seed", "Dockerfile")
+    report = run("node-app", "runner-original", "Dockerfile")
     found = finding(report, "dev-dependencies")
     devs = sorted(json.loads((EXAMPLES / "node-app" / "package.json").read_text())["devDependencies"])
     assert f"/app/node_modules holds {len(devs)} devDependencies of /app/package.json: {', '.join(devs)}" \
         in found.evidence
-    line = line_of("node-app", "Dockerfile", "runner-seed", "/app/node_modules")
-    assert (found.line, found.stage) == (line, "runner-seed")
-    assert f"COPY /app/node_modules ./node_modules (Dockerfile:{line}, stage runner-seed, from builder)" \
+    line = line_of("node-app", "Dockerfile", "runner-original", "/app/node_modules")
+    assert (found.line, found.stage) == (line, "runner-original")
+    assert f"COPY /app/node_modules ./node_modules (Dockerfile:{line}, stage runner-original, from builder)" \
         in found.evidence[-1]
 
 
@@ -222,7 +222,7 @@ def test_the_read_only_health_check_runs_with_run(fixture_images):
 
 def test_an_image_not_built_from_the_target_is_not_matched_to_its_steps():
     report = audit.audit(image("node-app", "runner", "Dockerfile"), EXAMPLES / "node-app" / "Dockerfile",
-                         "runner-seed")
+                         "runner-original")
     assert not report.matched
     assert all(layer.stage is None for layer in report.layers)
 
@@ -261,28 +261,29 @@ def auditjson(*args: str) -> dict:
 
 
 def test_the_exit_status_follows_fail_on():
-    tag = image("node-app", "runner-seed", "Dockerfile")
-    args = ["--dockerfile", "examples/node-app/Dockerfile", "--target", "runner-seed", tag]
+    tag = image("node-app", "runner-original", "Dockerfile")
+    args = ["--dockerfile", "examples/node-app/Dockerfile", "--target", "runner-original", tag]
     assert cli(*args).returncode == 1
     assert cli("--fail-on", "error", *args).returncode == 0
     assert cli("--fail-on", "never", *args).returncode == 0
 
 
 def test_json_carries_each_finding_with_its_page_in_the_language_asked():
-    tag = image("node-app", "runner-seed", "Dockerfile")
-    ko = auditjson("--lang", "ko", "--dockerfile", "examples/node-app/Dockerfile", "--target", "runner-seed",
-                   tag)
+    tag = image("node-app", "runner-original", "Dockerfile")
+    ko = auditjson("--lang", "ko", "--dockerfile", "examples/node-app/Dockerfile",
+                   "--target", "runner-original", tag)
     found = {f["id"]: f for f in ko["findings"]}
     assert found["dev-dependencies"]["page"] == "docs/ko/dev-dependencies.md#prod-deps"
     assert found["dev-dependencies"]["why"] == auditrules.RULES["dev-dependencies"].why["ko"]
-    line = line_of("node-app", "Dockerfile", "runner-seed", "/app/node_modules")
-    assert (found["dev-dependencies"]["line"], found["dev-dependencies"]["stage"]) == (line, "runner-seed")
+    line = line_of("node-app", "Dockerfile", "runner-original", "/app/node_modules")
+    finding = found["dev-dependencies"]
+    assert (finding["line"], finding["stage"]) == (line, "runner-original")
     assert ko["layers_matched"] and ko["fails"] is False
 
 
 def test_the_table_speaks_the_locale_s_language():
-    tag = image("node-app", "runner-seed", "Dockerfile")
-    result = cli("--dockerfile", "examples/node-app/Dockerfile", "--target", "runner-seed", tag,
+    tag = image("node-app", "runner-original", "Dockerfile")
+    result = cli("--dockerfile", "examples/node-app/Dockerfile", "--target", "runner-original", tag,
                  env={"LANG": "ko_KR.UTF-8", "LC_ALL": "", "COLUMNS": "200"})
     assert "읽을 페이지: docs/ko/dev-dependencies.md#prod-deps" in result.stdout
     assert "--fail-on warning 기준으로 실패합니다." in result.stdout

@@ -89,6 +89,31 @@ def test_an_allowed_seyo_ending_is_not_reported():
     assert [reason.split(":")[0] for _, _, reason in found] == ["'고정하세요'"], found
 
 
+# --- the source text's name ------------------------------------------------------------------
+# The article the guide started from is "the original article" / 원문, introduced once on the
+# home page. "seed" (시드 in Korean) is what its authors called it; a reader does not know it.
+SEED = re.compile(r"seed|시드", re.IGNORECASE)
+
+
+def seed_lines(text: str) -> list[int]:
+    """Lines naming the source text "seed" anywhere: prose, code, anchors, stage names."""
+    return [number for number, line in enumerate(text.splitlines(), 1) if SEED.search(line)]
+
+
+def test_a_page_calling_the_source_text_the_seed_is_caught():
+    text = "# Node\n\n## The original runtime {#runner-seed}\n\n원문 대신 시드라고 부르면\n"
+    assert seed_lines(text) == [3, 5]
+
+
+READER_FILES = sorted([*REPO.glob("docs/*/*.md"), *REPO.glob("examples/*/README*.md"),
+                       *REPO.glob("exercises/*/README*.md"), REPO / "README.md"])
+
+
+@pytest.mark.parametrize("path", READER_FILES, ids=name)
+def test_no_page_or_readme_calls_the_source_text_the_seed(path):
+    assert seed_lines(path.read_text()) == [], f"{name(path)}: say 'the original article' (원문)"
+
+
 # --- the site -----------------------------------------------------------------------------
 
 
@@ -136,7 +161,7 @@ def test_every_example_is_mapped_to_a_page():
 
 def test_a_readme_without_its_links_is_caught():
     assert missing_links("# x\n\n[English](README.en.md)\n", "ko", "python") == ["../../docs/ko/python.md"]
-    english = "# x\n\nSee [Python](../../docs/en/python.md#seed).\n"
+    english = "# x\n\nSee [Python](../../docs/en/python.md#versions).\n"
     assert missing_links(english, "en", "python") == ["README.md"]
     assert missing_links("`README.en.md` and docs/ko/python.md in code\n", "ko", "python") == [
         "README.en.md", "../../docs/ko/python.md"]
