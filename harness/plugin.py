@@ -11,7 +11,7 @@ from harness import transient
 from harness.pages import READMES, SHARED, SYBIL
 
 pytest_collect_file = (SYBIL + READMES).pytest()
-_dangling_before: set[str] = set()
+_dangling_before: dict[str, set[str]] = {}
 _seconds: collections.Counter[str] = collections.Counter()
 _counted: collections.Counter[str] = collections.Counter()
 # Which group a test belongs to, by where it lives; the first match wins.

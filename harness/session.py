@@ -6,6 +6,7 @@ import subprocess
 
 import pytest
 
+from harness import stores
 from harness.dockerfiles import EXAMPLES
 
 
@@ -18,19 +19,24 @@ def require_engine() -> None:
                     f"or start Docker.\n{result.stderr.strip()}", returncode=3)
 
 
-def lines(*cmd: str) -> list[str]:
-    return subprocess.run(cmd, capture_output=True, text=True).stdout.split()
+def lines(*cmd: str, env: dict[str, str] | None = None) -> list[str]:
+    return subprocess.run(cmd, capture_output=True, text=True, env=env).stdout.split()
 
 
-def dangling_images() -> set[str]:
-    return set(lines("docker", "images", "-q", "--no-trunc", "-f", "dangling=true"))
+def dangling_images() -> dict[str, set[str]]:
+    """Each engine's dangling images (the second engine's, where it answers: none otherwise)."""
+    return {engine: set(lines("docker", "images", "-q", "--no-trunc", "-f", "dangling=true",
+                              env=stores.environment(engine)))
+            for engine in stores.ENGINES}
 
 
-def remove_new_dangling(before: set[str]) -> None:
-    """Rebuilding a tag leaves its old image dangling: remove those this run made, no others."""
-    added = dangling_images() - before
-    if added:
-        subprocess.run(["docker", "rmi", *added], capture_output=True)
+def remove_new_dangling(before: dict[str, set[str]]) -> None:
+    """Rebuilding a tag leaves its old image dangling: remove those this run made, no others,
+    on both engines."""
+    for engine, now in dangling_images().items():
+        added = now - before.get(engine, set())
+        if added:
+            subprocess.run(["docker", "rmi", *added], capture_output=True, env=stores.environment(engine))
 
 
 def containers() -> set[str]:
