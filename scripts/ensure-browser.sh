@@ -6,6 +6,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# apt_install MESSAGE PACKAGE...: install Debian packages as root, or stop with MESSAGE where
+# this script cannot (not root, or no apt-get).
+apt_install() {
+  local message=$1
+  shift
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "ensure-browser: $message" >&2
+    exit 1
+  fi
+  echo "ensure-browser: installing Debian's $*" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
 ensure_chromium() {
   local candidate
   for candidate in chromium chromium-browser google-chrome; do
@@ -13,14 +28,7 @@ ensure_chromium() {
       return 0
     fi
   done
-  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-    echo "ensure-browser: no Chromium found; install chromium (the browser tests need it)" >&2
-    exit 1
-  fi
-  echo "ensure-browser: installing Debian's chromium" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null
+  apt_install "no Chromium found; install chromium (the browser tests need it)" chromium fonts-noto-cjk
 }
 
 # npm ci: exactly what package-lock.json names, its integrity hashes checked. Again whenever the
@@ -41,14 +49,7 @@ ensure_lighthouse() {
 
 ensure_jq() {
   command -v jq >/dev/null 2>&1 && return 0
-  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-    echo "ensure-browser: no jq found; install jq (the debugging and lint pages run it)" >&2
-    exit 1
-  fi
-  echo "ensure-browser: installing Debian's jq" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends jq >/dev/null
+  apt_install "no jq found; install jq (the debugging and lint pages run it)" jq
 }
 
 ensure_chromium
