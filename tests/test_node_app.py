@@ -221,11 +221,17 @@ def test_arm64_minimal_runner_holds_arm64_programs_with_their_loader_and_librari
     assert images.has_path(arm64_minimal, "/lib/ld-linux-aarch64.so.1")
 
 
+@pytest.fixture(scope="module")
+def arm64_checks(arm64_minimal: str) -> tuple[dict, str | None]:
+    """The contract and the read-only answer under QEMU, started together (claims.contract_and_readonly)."""
+    return claims.contract_and_readonly(arm64_minimal, "node", PORT)
+
+
 @pytest.mark.parametrize("point", contract.POINTS)
-def test_arm64_minimal_runner_meets_the_runtime_contract(arm64_minimal, point):
-    assert contract.check_points(arm64_minimal, "node", PORT)[point] is None
+def test_arm64_minimal_runner_meets_the_runtime_contract(arm64_checks, point: str):
+    assert arm64_checks[0][point] is None
 
 
-def test_arm64_minimal_runner_answers_with_a_read_only_root_filesystem(arm64_minimal: str) -> None:
+def test_arm64_minimal_runner_answers_with_a_read_only_root_filesystem(arm64_checks) -> None:
     """The `readonly` claim the page makes for the amd64 image, on arm64 under QEMU."""
-    assert claims.check(f"readonly {arm64_minimal} {PORT} /health") is None
+    assert arm64_checks[1] is None

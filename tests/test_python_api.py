@@ -398,11 +398,17 @@ def test_arm64_minimal_runner_imports_psycopg2_built_for_arm64(arm64_minimal: st
     assert code == 0 and output.split()[0] == "aarch64", output
 
 
+@pytest.fixture(scope="module")
+def arm64_checks(arm64_minimal: str) -> tuple[dict, str | None]:
+    """The contract and the read-only answer under QEMU, started together (claims.contract_and_readonly)."""
+    return claims.contract_and_readonly(arm64_minimal, "python", 8000)
+
+
 @pytest.mark.parametrize("point", contract.POINTS)
-def test_arm64_minimal_runner_meets_the_runtime_contract(arm64_minimal: str, point: str) -> None:
-    assert contract.check_points(arm64_minimal, "python", 8000)[point] is None
+def test_arm64_minimal_runner_meets_the_runtime_contract(arm64_checks, point: str) -> None:
+    assert arm64_checks[0][point] is None
 
 
-def test_arm64_minimal_runner_answers_with_a_read_only_root_filesystem(arm64_minimal: str) -> None:
+def test_arm64_minimal_runner_answers_with_a_read_only_root_filesystem(arm64_checks) -> None:
     """The `readonly` claim the page makes for the amd64 image, on arm64 under QEMU."""
-    assert claims.check(f"readonly {arm64_minimal} {8000} /health") is None
+    assert arm64_checks[1] is None
