@@ -22,6 +22,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from harness import base_images
@@ -103,8 +104,11 @@ def ensure_multi_platform() -> None:
                 "python:3.13-slim": build_python}
     for image in MULTI_PLATFORM + ARM64_ONLY:
         if not present(image, "linux/arm64"):
-            print(f"stores: building {image} for {PLATFORMS} (arm64 under QEMU)", file=sys.stderr, flush=True)
+            platforms = "linux/arm64" if image in ARM64_ONLY else PLATFORMS
+            print(f"stores: building {image} for {platforms} (arm64 under QEMU)", file=sys.stderr, flush=True)
+            started = time.monotonic()
             builders[image]()
+            print(f"stores: {image}: built in {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":
