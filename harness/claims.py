@@ -211,7 +211,8 @@ def check_readonly(image: str, port: str, path: str, *mounts: str) -> str | None
 
 
 
-def contract_and_readonly(image: str, runtime: str, port: int, path: str = "/health") -> tuple[dict, str | None]:
+def contract_and_readonly(image: str, runtime: str, port: int,
+                          path: str = "/health") -> tuple[dict, str | None]:
     """The runtime contract's points and the `readonly` answer, side by side. Under QEMU each
     container spends most of its time starting its server: started together, the five take
     about as long as the slowest one instead of the contract plus a read-only start after it."""

@@ -108,7 +108,8 @@ def ensure_multi_platform() -> None:
             print(f"stores: building {image} for {platforms} (arm64 under QEMU)", file=sys.stderr, flush=True)
             started = time.monotonic()
             builders[image]()
-            print(f"stores: {image}: built in {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+            seconds = time.monotonic() - started
+            print(f"stores: {image}: built in {seconds:.0f} s", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":
