@@ -25,6 +25,8 @@ TIMES = REPO / "test-artifacts" / "suite-times.jsonl"
 ONE_PAGE = ["docs/ko/python.md"]
 GROUP_LINE = re.compile(r"^\s*(\w+):\s+([\d.]+) s over (\d+) tests$", re.MULTILINE)
 SLOW_LINE = re.compile(r"^([\d.]+)s (?:setup|call|teardown)\s+(\S+)$", re.MULTILINE)
+# pytest's short test summary: a run that failed says which tests, so the record can too.
+FAILED_LINE = re.compile(r"^(?:FAILED|ERROR) (\S+)", re.MULTILINE)
 
 
 def timed(what: str, args: list[str]) -> dict:
@@ -42,6 +44,7 @@ def timed(what: str, args: list[str]) -> dict:
         "summary": summary[-1] if summary else "",
         "groups": {name: float(seconds) for name, seconds, _ in GROUP_LINE.findall(result.stdout)},
         "slowest": [[float(seconds), test] for seconds, test in SLOW_LINE.findall(result.stdout)],
+        "failed": FAILED_LINE.findall(result.stdout),
     }
 
 
@@ -59,6 +62,8 @@ def main(argv: list[str]) -> int:
             record = records[-1]
             print(f"bench: {what}: {record['seconds']:.0f} s, {'passed' if record['passed'] else 'FAILED'}; "
                   f"{record['summary']}", flush=True)
+            for test in record["failed"]:
+                print(f"bench:   failed: {test}", flush=True)
     print(f"bench: appended to {TIMES.relative_to(REPO)}")
     return 0 if all(record["passed"] for record in records) else 1
 
