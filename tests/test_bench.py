@@ -18,6 +18,7 @@ def test_a_timed_run_records_its_summary_groups_and_slowest_tests():
 def test_a_failing_run_records_which_tests_failed(tmp_path):
     failing = tmp_path / "test_fails.py"
     failing.write_text("def test_fails():\n    assert False\n\n\ndef test_passes():\n    pass\n")
-    record = bench.timed("a failing module", [str(failing), "-p", "no:cacheprovider", "--rootdir", str(tmp_path)])
+    args = [str(failing), "-p", "no:cacheprovider", "--rootdir", str(tmp_path)]
+    record = bench.timed("a failing module", args)
     assert not record["passed"]
     assert [test.split("::")[-1] for test in record["failed"]] == ["test_fails"], record
