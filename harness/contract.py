@@ -227,7 +227,11 @@ def check_point(tag: str, runtime: str, port: int, point: str) -> str | None:
     (images.runs_the_same) image: a page's claim on `python-api:runner` reuses the example
     test's outcome for `guide/python-api:runner`, the same layers and configuration with other
     labels."""
-    key = (images.runs_the_same(tag), runtime, port, point)
+    return _checked(images.runs_the_same(tag), tag, runtime, port, point)
+
+
+def _checked(same: str, tag: str, runtime: str, port: int, point: str) -> str | None:
+    key = (same, runtime, port, point)
     if key not in _OUTCOMES:
         if point == "drain":
             _OUTCOMES[key] = check_drain(tag, runtime, port)
@@ -245,7 +249,8 @@ def check_points(tag: str, runtime: str, port: int) -> dict[str, str | None]:
     slowest one. A test that reports each point on its own asks for all of them on its first
     point, and the others are then known."""
     with concurrent.futures.ThreadPoolExecutor(len(POINTS)) as pool:
-        futures = {point: pool.submit(check_point, tag, runtime, port, point) for point in POINTS}
+        same = images.runs_the_same(tag)  # one inspect for all the points
+        futures = {point: pool.submit(_checked, same, tag, runtime, port, point) for point in POINTS}
         return {point: future.result() for point, future in futures.items()}
 
 

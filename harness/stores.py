@@ -38,6 +38,10 @@ MULTI_PLATFORM = ("debian:trixie-slim", "node:24-slim")
 ARM64_ONLY = ("python:3.13-slim",)
 
 
+def platforms_of(image: str) -> str:
+    return "linux/arm64" if image in ARM64_ONLY else PLATFORMS
+
+
 def environment(engine: str) -> dict[str, str] | None:
     """The environment for a command on `engine` (None: this process's own, the first engine)."""
     host = ENGINES[engine]
@@ -84,7 +88,7 @@ def build_python() -> None:
     with base_images.certs_context() as certs:
         buildx("--network=host", "--build-context", f"certs={certs}", "--target", "slim",
                "-t", "python:3.13-slim", *labelled("python:3.13-slim"),
-               str(base_images.RECIPES_DIR / "python"), platforms="linux/arm64")
+               str(base_images.RECIPES_DIR / "python"), platforms=platforms_of("python:3.13-slim"))
 
 
 def copy_base_images() -> None:
@@ -104,8 +108,8 @@ def ensure_multi_platform() -> None:
                 "python:3.13-slim": build_python}
     for image in MULTI_PLATFORM + ARM64_ONLY:
         if not present(image, "linux/arm64"):
-            platforms = "linux/arm64" if image in ARM64_ONLY else PLATFORMS
-            print(f"stores: building {image} for {platforms} (arm64 under QEMU)", file=sys.stderr, flush=True)
+            print(f"stores: building {image} for {platforms_of(image)} (arm64 under QEMU)", file=sys.stderr,
+                  flush=True)
             started = time.monotonic()
             builders[image]()
             seconds = time.monotonic() - started
