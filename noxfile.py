@@ -2,7 +2,8 @@
 
     nox -s serve        both languages, live: Korean at the root, English under /en/
     nox -s docs         strict build of both languages into site/
-    nox -s test         the whole verification (engine, base images, examples, pages, site)
+    nox -s test         the whole verification (engine, base images, examples, pages, site),
+                        in parallel, then what needs the machine to itself (harness/suite.py)
     nox -s lint         ruff, shellcheck, hadolint, actionlint
     nox -s base-images  make sure every FROM image of examples/ exists (pull or stand-in)
     nox -s measure      build every example target and write data/measurements.json
@@ -88,7 +89,8 @@ def base_images(session: nox.Session) -> None:
 def test(session: nox.Session) -> None:
     ready_to_test(session)
     # The site is built (strictly, both languages) by tests/test_site.py and test_browser.py.
-    session.run("pytest", *(session.posargs or []))
+    # In two parts: in parallel, then the tests that need the machine to themselves.
+    session.run("python", "-m", "harness.suite", *session.posargs)
 
 
 @nox.session

@@ -2,11 +2,12 @@
 
     python -m harness.bench [RUNS]      (nox -s bench -- RUNS, default 1)
 
-Each round runs the whole suite on this checkout (warm: the engine, base images and build
-cache are already there), then one page the way CONTRIBUTING proves a single page
-(ONE_PAGE). Every run appends one JSON line to test-artifacts/suite-times.jsonl: when, the
-commit, what ran, wall seconds, whether it passed, pytest's summary line, the time per group
-and the slowest tests, as the suite's own summary printed them. A fresh clone's time is
+Each round runs the whole suite on this checkout as `nox -s test` does, both parts
+(harness.suite; warm: the engine, base images and build cache are already there), then one page
+the way CONTRIBUTING proves a single page (ONE_PAGE). Every run appends one JSON line to
+test-artifacts/suite-times.jsonl: when, the commit, what ran, wall seconds and each part's,
+whether it passed, pytest's summary lines, the time per group and the slowest tests, as the
+suite's own summary printed them. A fresh clone's time is
 `.ci/run`'s and is not taken here: it needs a new checkout.
 """
 
@@ -25,15 +26,26 @@ TIMES = REPO / "test-artifacts" / "suite-times.jsonl"
 ONE_PAGE = ["docs/ko/python.md"]
 GROUP_LINE = re.compile(r"^\s*(\w+):\s+([\d.]+) s over (\d+) tests$", re.MULTILINE)
 SLOW_LINE = re.compile(r"^([\d.]+)s (?:setup|call|teardown)\s+(\S+)$", re.MULTILINE)
+# pytest's summary line of a part (`2 passed, 1 deselected in 3.10s`), and the suite's last line.
+SUMMARY_LINE = re.compile(r"^=+ .* in [\d.]+s.* =+$")
+PART_LINE = re.compile(r"(parallel|alone) part (\d+) s")
+SLOWEST = 15
 # pytest's short test summary: a run that failed says which tests, so the record can too.
 FAILED_LINE = re.compile(r"^(?:FAILED|ERROR) (\S+)", re.MULTILINE)
 
 
 def timed(what: str, args: list[str]) -> dict:
+    """One run of the suite (both parts, harness.suite) with `args`, as a record: the parts'
+    summary lines, their time per group added up, their slowest tests merged."""
     started = time.monotonic()
-    result = subprocess.run([sys.executable, "-m", "pytest", *args], cwd=REPO, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "harness.suite", *args], cwd=REPO, capture_output=True,
+                            text=True)
     seconds = round(time.monotonic() - started, 1)
-    summary = [line.strip("= ") for line in result.stdout.splitlines() if re.search(r" in [\d.]+s", line)]
+    summaries = [line.strip("= ") for line in result.stdout.splitlines() if SUMMARY_LINE.search(line)]
+    groups: dict[str, float] = {}
+    for name, group_seconds, _ in GROUP_LINE.findall(result.stdout):
+        groups[name] = round(groups.get(name, 0) + float(group_seconds), 1)
+    slowest = sorted(([float(s), test] for s, test in SLOW_LINE.findall(result.stdout)), reverse=True)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True)
     return {
         "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -41,9 +53,10 @@ def timed(what: str, args: list[str]) -> dict:
         "what": what,
         "seconds": seconds,
         "passed": result.returncode == 0,
-        "summary": summary[-1] if summary else "",
-        "groups": {name: float(seconds) for name, seconds, _ in GROUP_LINE.findall(result.stdout)},
-        "slowest": [[float(seconds), test] for seconds, test in SLOW_LINE.findall(result.stdout)],
+        "summary": "; ".join(summaries),
+        "parts": {part: float(s) for part, s in PART_LINE.findall(result.stdout)},
+        "groups": groups,
+        "slowest": slowest[:SLOWEST],
         "failed": FAILED_LINE.findall(result.stdout),
     }
 

@@ -14,6 +14,9 @@ from harness.site import build, serve
 
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# How long a test waits for the browser to show something (the search index built, results
+# listed): a bound, not a measurement; the suite's other workers may keep both cores busy.
+WAIT_MS = 60_000
 # The flags this closed network needs: no background requests to Google's hosts.
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]

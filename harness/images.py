@@ -365,8 +365,9 @@ def emulated(tag: str) -> bool:
 
 def startup_seconds(tag: str) -> float:
     """How long a server of the image may take to answer its first request: under QEMU,
-    gunicorn and its workers take well over the usual 20 s."""
-    return 120.0 if emulated(tag) else 20.0
+    gunicorn and its workers take well over the usual 20 s, and several minutes while the
+    suite's other workers keep both cores busy."""
+    return 300.0 if emulated(tag) else 20.0
 
 
 def wait_http(url: str, timeout: float = 20.0) -> tuple[int, bytes]:

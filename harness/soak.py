@@ -18,6 +18,7 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from pathlib import Path
 
+from harness import suite
 from harness.dockerfiles import REPO, TEMP_PREFIX
 
 
@@ -32,21 +33,27 @@ def failed_tests(junit: Path) -> list[str]:
 
 
 def one_run(number: int, args: list[str], folder: Path) -> tuple[bool, list[str]]:
-    junit = folder / f"run-{number}.xml"
+    """Both parts of the suite (harness.suite), each with a report of its own."""
     started = time.monotonic()
-    result = subprocess.run([sys.executable, "-m", "pytest", f"--junitxml={junit}", *args],
-                            cwd=REPO, capture_output=True, text=True)
+    codes, output, reports = [], "", []
+    for part, part_args in zip(suite.PARTS, suite.commands(args), strict=True):
+        reports.append(folder / f"run-{number}-{part}.xml")
+        result = subprocess.run([sys.executable, "-m", "pytest", f"--junitxml={reports[-1]}", *part_args],
+                                cwd=REPO, capture_output=True, text=True)
+        codes.append(result.returncode)
+        output += result.stdout + result.stderr
+        if result.returncode in suite.STOP:
+            break
     seconds = time.monotonic() - started
-    (folder / f"run-{number}.log").write_text(result.stdout + result.stderr)
-    retries = re.search(r"engine retries: (\d+)", result.stdout)
-    summary = [line.strip("= ") for line in result.stdout.splitlines() if re.search(r" in [\d.]+s", line)]
-    passed = result.returncode == 0
+    (folder / f"run-{number}.log").write_text(output)
+    retries = sum(int(found) for found in re.findall(r"engine retries: (\d+)", output))
+    summary = [line.strip("= ") for line in output.splitlines() if re.search(r" in [\d.]+s", line)]
+    passed = suite.status(codes) == 0
     print(f"soak: run {number}: {'passed' if passed else 'FAILED'} in {seconds:.0f} s, "
-          f"engine retries {retries.group(1) if retries else '?'}; {summary[-1] if summary else ''}",
-          flush=True)
-    for line in re.findall(r"^retried .*$", result.stdout, re.MULTILINE):
+          f"engine retries {retries}; {'; '.join(summary)}", flush=True)
+    for line in re.findall(r"^retried .*$", output, re.MULTILINE):
         print(f"soak:   {line}", flush=True)
-    return passed, [] if passed else failed_tests(junit)
+    return passed, [] if passed else [test for report in reports for test in failed_tests(report)]
 
 
 def main(argv: list[str]) -> int:

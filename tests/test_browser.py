@@ -12,6 +12,7 @@ from urllib.request import urlopen
 
 import pytest
 
+from harness.browser import WAIT_MS
 from harness.dockerfiles import REPO
 from harness.site import OPTIONAL_GROUPS, READER_PATH, nav
 
@@ -106,7 +107,7 @@ def test_korean_text_breaks_between_words_and_diagrams_render(page, base_url):
     # The stage graph is an inline SVG drawn at build time (harness/diagrams.py): present,
     # described, and laid out with a size of its own (its CSS scales it to the column).
     diagram = page.locator(".stage-graph svg[role=img]").first
-    diagram.wait_for(timeout=15000)
+    diagram.wait_for(timeout=WAIT_MS)
     assert "python:3.13-slim" in diagram.get_attribute("aria-label")
     assert diagram.locator("title").count() == 1
     box = diagram.bounding_box()
@@ -157,9 +158,9 @@ def test_the_search_index_loads_when_the_reader_starts_a_search(page, base_url):
     page.keyboard.press("/")
     page.wait_for_function("() => performance.getEntriesByType('resource')"
                            ".some(e => e.name.includes('search_index.json') && e.responseEnd > 0)",
-                           timeout=15000)
+                           timeout=WAIT_MS)
     page.fill("[data-md-component=search-query]", "cache mount")
-    page.wait_for_selector(".md-search-result__item", timeout=15000)
+    page.wait_for_selector(".md-search-result__item", timeout=WAIT_MS)
     assert len(requested) == 1 and len(workers) == 1 and "search-worker.js" in workers[0]
     assert page.errors == []
 

@@ -12,8 +12,14 @@ import tempfile
 import uuid
 from pathlib import Path
 
+import pytest
+
 from harness import clean, images, session, stores
 from harness.dockerfiles import REPO, TEMP_PREFIX
+
+# `harness.clean` removes every container of the guide's images and every temporary folder of the
+# harness, and a dangling image another test makes would count as this module's: by itself.
+pytestmark = pytest.mark.alone
 
 
 def test_clean_selects_the_guides_images_and_the_pages_tags_but_no_base_image():

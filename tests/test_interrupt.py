@@ -10,8 +10,13 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from harness import images
 from harness.dockerfiles import REPO
+
+# It kills builds and checks that the build lock is free afterwards: no other build may hold it.
+pytestmark = pytest.mark.alone
 
 PROBES = REPO / "tests" / "fixtures" / "interrupt"
 

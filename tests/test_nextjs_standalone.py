@@ -352,6 +352,7 @@ def edit_page(root: Path, text: str) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.alone  # a build time: measured with the machine to itself
 def test_rebuild_after_one_line_change(tmp_path_factory, runner):
     copy = tmp_path_factory.mktemp("nextjs") / EXAMPLE
     shutil.copytree(DIR, copy, ignore=shutil.ignore_patterns("node_modules", ".next"))

@@ -157,6 +157,7 @@ def test_sizes(tags, capsys):
     assert single / runner >= 5
 
 
+@pytest.mark.alone  # a build time: measured with the machine to itself
 def test_source_change_rebuilds_fast_with_npm_ci_cached(tmp_path_factory, capsys):
     copy = tmp_path_factory.mktemp("node-app") / EXAMPLE
     shutil.copytree(EXAMPLES / EXAMPLE, copy, ignore=shutil.ignore_patterns("node_modules", "dist"))

@@ -340,6 +340,7 @@ def test_runner_against_baselines(sizes: dict[str, int]) -> None:
     assert sizes["Dockerfile.single-slim"] / sizes["runner"] >= 2
 
 
+@pytest.mark.alone  # a build time: measured with the machine to itself
 def test_app_change_rebuilds_fast_with_pip_cached(tmp_path: Path) -> None:
     copy = copy_example(tmp_path)
     tag = tag_for(EXAMPLE, "rebuild")

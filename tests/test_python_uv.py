@@ -97,6 +97,7 @@ def test_builder_got_uv_from_its_image():
     assert (code, output.split()[:2]) == (0, ["uv", pinned])
 
 
+@pytest.mark.alone  # a build time: measured with the machine to itself
 def test_app_change_rebuilds_with_uv_sync_cached(tmp_path: Path, runner):
     copy = Path(shutil.copytree(CONTEXT, tmp_path / EXAMPLE,
                                 ignore=shutil.ignore_patterns("__pycache__", ".venv")))

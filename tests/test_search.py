@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from harness.browser import WAIT_MS
 from harness.dockerfiles import REPO
 
 ARTIFACTS = REPO / "test-artifacts"
@@ -39,10 +40,10 @@ def search(page, query: str, placeholder: str, root: str) -> list[str]:
     # Material reads the field on keyup, so each fill() is followed by a key press.
     box.fill("")
     box.press("End")
-    expect(meta).to_have_text(placeholder, timeout=15000)
+    expect(meta).to_have_text(placeholder, timeout=WAIT_MS)
     box.fill(query)
     box.press("End")
-    expect(meta).not_to_have_text(placeholder, timeout=15000)
+    expect(meta).not_to_have_text(placeholder, timeout=WAIT_MS)
     # A page's sections are links inside its item: the first link of an item is the page.
     hrefs = page.locator(".md-search-result__item > a").evaluate_all("els => els.map(e => e.href)")
     paths = dict.fromkeys(urlsplit(href).path.removeprefix(root) or "./" for href in hrefs)
@@ -113,7 +114,7 @@ def test_the_page_a_result_opens_marks_the_words(page, base_url, path, words):
     (a page error otherwise) and mark the words the query was split into."""
     page.goto(base_url + path)
     marks = page.locator("mark[data-md-highlight]")
-    marks.first.wait_for(timeout=15000)
+    marks.first.wait_for(timeout=WAIT_MS)
     marked = {word.lower() for text in marks.all_inner_texts() for word in text.split()}
     assert words <= marked, marked
     assert page.errors == []

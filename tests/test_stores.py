@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import subprocess
 
+import pytest
+
 from harness import images, stores
 from harness.dockerfiles import REPO
 
@@ -30,6 +32,7 @@ def test_it_has_the_base_images_the_pages_build_from():
             assert stores.present(image, platform), f"{image} for {platform}"
 
 
+@pytest.mark.alone  # it stops the second engine, which the pages and other tests use
 def test_the_first_engine_runs_containers_while_and_after_the_second_stops():
     """A second engine with `--bridge=none` took docker0 away from the first when it stopped; with
     a bridge of its own it does not."""

@@ -1,0 +1,82 @@
+"""How the suite splits its work (harness/suite.py, harness/plugin.py): a page, its translation
+and the examples' READMEs on one worker; a test module on one worker whole; the tests marked
+`alone` in a part of their own; and the parts' exit statuses added up."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from harness import suite
+from harness.dockerfiles import REPO
+from harness.plugin import worker_unit
+
+
+@pytest.mark.parametrize(("nodeid", "unit"), [
+    ("docs/ko/cache.md::sybil:pages,line:121,column:1", "pages"),
+    ("docs/en/cache.md::sybil:pages,line:139,column:1", "pages"),
+    ("examples/python-api/README.en.md::sybil:pages,line:20,column:1", "pages"),
+    ("tests/test_debugging.py::test_copying_the_whole_tree_fixes_it", "pages"),
+    ("tests/test_python_api.py::test_stages_and_their_order", "tests/test_python_api.py"),
+    ("tests/test_python_api.py::test_runner_meets_the_runtime_contract[runner-tls]",
+     "tests/test_python_api.py"),
+])
+def test_pages_share_one_unit_and_a_module_is_a_unit(nodeid, unit):
+    assert worker_unit(nodeid) == unit
+
+
+MODULE = """import os, pathlib
+
+def test_{n}():
+    pathlib.Path("{where}").joinpath(f"{{__name__}}-{n}").write_text(os.environ["PYTEST_XDIST_WORKER"])
+"""
+
+
+def test_the_workers_keep_each_module_whole(tmp_path):
+    """A real run on two workers: every test of a module ran on the same worker, and both workers
+    had work. xdist 3.8's own `--dist loadgroup` failed this with pytest 9.2: it split modules."""
+    where = tmp_path / "ran"
+    where.mkdir()
+    for name in ("test_first", "test_second"):
+        (tmp_path / f"{name}.py").write_text("\n".join(MODULE.format(n=n, where=where) for n in range(6)))
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "harness.plugin",
+         "--rootdir", str(tmp_path), *suite.commands([str(tmp_path)])[0]],
+        cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-2000:]
+    workers: dict[str, set[str]] = {}
+    for file in where.iterdir():
+        workers.setdefault(file.name.split("-")[0], set()).add(file.read_text())
+    assert sorted(workers) == ["test_first", "test_second"], workers
+    assert all(len(used) == 1 for used in workers.values()), f"a module was split: {workers}"
+    assert workers["test_first"] != workers["test_second"], "one worker did everything"
+
+
+def test_the_parts_select_the_alone_tests_or_the_others(tmp_path):
+    (tmp_path / "test_marked.py").write_text(
+        "import pytest\n\n\n@pytest.mark.alone\ndef test_alone():\n    pass\n\n\n"
+        "def test_other():\n    pass\n")
+    ran = {}
+    for part in suite.PARTS:
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "-p", "harness.plugin",
+             "--rootdir", str(tmp_path), f"--suite-part={part}", str(tmp_path)],
+            cwd=REPO, capture_output=True, text=True)
+        ran[part] = sorted(line.split("::")[1].split()[0] for line in result.stdout.splitlines()
+                           if " PASSED" in line)
+    assert ran == {"parallel": ["test_other"], "alone": ["test_alone"]}
+
+
+@pytest.mark.parametrize(("codes", "status"), [
+    ([0, 0], 0),
+    ([0, 5], 0),   # the selection has no `alone` test
+    ([5, 0], 0),   # only `alone` tests selected
+    ([5, 5], 5),   # nothing selected at all
+    ([1, 0], 1),
+    ([0, 1], 1),
+    ([3], 3),      # no engine: part two never starts
+])
+def test_a_part_that_selects_nothing_is_no_failure_but_a_failing_part_is(codes, status):
+    assert suite.status(codes) == status
