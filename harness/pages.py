@@ -315,16 +315,27 @@ def evaluate_console(example) -> None:
 
 def run_command(command: Command, block: ConsoleBlock, namespace: dict) -> Outcome:
     before = containers()
+    argv, env = ["bash", "-o", "pipefail", "-ec", command.text], stores.environment(block.engine)
+    if may_build(command.text):  # under the build lock, as every build of the harness
+        argv, env = ["flock", str(images.LOCK), *argv], lock_held(env)
     try:
-        result = transient.run_command(
-            ["flock", str(images.LOCK), "bash", "-o", "pipefail", "-ec", command.text],
-            cwd=block.cwd, env=lock_held(stores.environment(block.engine)), capture_output=True, text=True,
-            timeout=block.timeout)
+        result = transient.run_command(argv, cwd=block.cwd, env=env, capture_output=True, text=True,
+                                       timeout=block.timeout)
     except subprocess.TimeoutExpired:
         return Outcome(None)
     finally:  # on Ctrl-C too: the page's teardown removes what the command started
         namespace.setdefault("page_containers", []).extend(started_by(command.text, before))
     return Outcome(result.returncode, result.stdout, result.stderr)
+
+
+# A command that builds, or may: `docker build`, `docker buildx build|bake`, `compose ... --build`,
+# and the repository's scripts and nox sessions (`nox -s exercise` builds). Other commands (run,
+# inspect, curl) need no lock, and test workers' builds need not wait for them.
+MAY_BUILD = re.compile(r"\b(?:build|bake|nox)\b|\bscripts/")
+
+
+def may_build(text: str) -> bool:
+    return MAY_BUILD.search(text) is not None
 
 
 def lock_held(env: dict[str, str] | None) -> dict[str, str]:

@@ -12,7 +12,7 @@ from _pytest.outcomes import Skipped
 
 from harness import claims, images
 from harness.dockerfiles import REPO
-from harness.pages import SharedRuns, make_sybil
+from harness.pages import SharedRuns, make_sybil, may_build
 
 FIXTURES = REPO / "tests" / "fixtures"
 PAGES = FIXTURES / "pages"
@@ -260,3 +260,20 @@ def test_a_claim_is_checked_once_and_reported_on_both_pages(tmp_path, monkeypatc
     assert checked == ["size guide/fixture:runner < 1MB"]
     assert "page0.md:1: claim `size guide/fixture:runner < 1MB` is false: measured 3 MB" in first
     assert "page1.md:1: claim `size guide/fixture:runner < 1MB` is false: measured 3 MB" in second
+
+
+@pytest.mark.parametrize(("command", "builds"), [
+    ("docker build -t basic:runner examples/basic", True),
+    ("docker buildx build --platform linux/arm64 -t go-static:arm64 .", True),
+    ("docker buildx bake --print", True),
+    ("docker compose up --build -d", True),
+    ("scripts/nox -s exercise -- cache-order", True),
+    ("{ docker image ls; docker build -q . ; }", True),
+    ("docker run --rm basic:runner", False),
+    ("docker buildx history ls --filter status=error", False),
+    ("curl -fsS http://127.0.0.1:8080/health", False),
+])
+def test_only_a_command_that_may_build_takes_the_build_lock(command, builds):
+    """A page's command waits for the build lock only when it may build: a test worker's build
+    need not wait while a page runs a container."""
+    assert may_build(command) is builds
