@@ -194,23 +194,29 @@ def check_user(tag: str, runtime: str) -> str | None:
 def check_drain(tag: str, runtime: str, port: int) -> str | None:
     with images.running(tag, port) as (container, url):
         images.wait_http(url + "/health", timeout=images.startup_seconds(tag))
-        answer: dict[str, object] = {}
+        return drain_in_flight(container, url)
 
-        def request() -> None:
-            sent = time.monotonic()
-            try:
-                with urllib.request.urlopen(f"{url}/slow?seconds={SLOW_SECONDS}", timeout=30) as response:
-                    response.read()
-                    answer["status"] = response.status
-            except OSError as error:
-                answer["error"] = f"{type(error).__name__}: {error}"
-            answer["seconds"] = time.monotonic() - sent
 
-        slow = threading.Thread(target=request)
-        slow.start()
-        time.sleep(1)  # the request is now in flight, SLOW_SECONDS - 1 s from done
-        _, exit_code = images.stop(container, timeout=STOP_GRACE)
-        slow.join(timeout=30)
+def drain_in_flight(container, url: str) -> str | None:
+    """The drain point on a server that already answers at `url`: `docker stop` while a slow
+    request is in flight; the container is stopped afterwards."""
+    answer: dict[str, object] = {}
+
+    def request() -> None:
+        sent = time.monotonic()
+        try:
+            with urllib.request.urlopen(f"{url}/slow?seconds={SLOW_SECONDS}", timeout=30) as response:
+                response.read()
+                answer["status"] = response.status
+        except OSError as error:
+            answer["error"] = f"{type(error).__name__}: {error}"
+        answer["seconds"] = time.monotonic() - sent
+
+    slow = threading.Thread(target=request)
+    slow.start()
+    time.sleep(1)  # the request is now in flight, SLOW_SECONDS - 1 s from done
+    _, exit_code = images.stop(container, timeout=STOP_GRACE)
+    slow.join(timeout=30)
     if answer.get("status") != 200 or exit_code != 0:
         got = answer.get("status") or answer.get("error")
         return f"docker stop with a request in flight: the request got {got}, the process exited {exit_code}"
@@ -243,14 +249,15 @@ def _checked(same: str, tag: str, runtime: str, port: int, point: str) -> str | 
 _OUTCOMES: dict[tuple[str, str, int, str], str | None] = {}
 
 
-def check_points(tag: str, runtime: str, port: int) -> dict[str, str | None]:
-    """Every point's outcome. The points are independent containers that mostly wait (for a
-    server to start, for a slow request): checked side by side, they take about as long as the
-    slowest one. A test that reports each point on its own asks for all of them on its first
-    point, and the others are then known."""
-    with concurrent.futures.ThreadPoolExecutor(len(POINTS)) as pool:
+def check_points(tag: str, runtime: str, port: int,
+                 points: tuple[str, ...] = POINTS) -> dict[str, str | None]:
+    """The outcome of each of `points` (by default every point). The points are independent
+    containers that mostly wait (for a server to start, for a slow request): checked side by
+    side, they take about as long as the slowest one. A test that reports each point on its own
+    asks for all of them on its first point, and the others are then known."""
+    with concurrent.futures.ThreadPoolExecutor(len(points)) as pool:
         same = images.runs_the_same(tag)  # one inspect for all the points
-        futures = {point: pool.submit(_checked, same, tag, runtime, port, point) for point in POINTS}
+        futures = {point: pool.submit(_checked, same, tag, runtime, port, point) for point in points}
         return {point: future.result() for point, future in futures.items()}
 
 

@@ -82,3 +82,13 @@ def test_a_server_without_a_slow_request_fails_the_drain_point():
     outcome = contract.check_drain(runner, "node", 8080)
     assert outcome is not None, "the drain point passed with nothing in flight"
     assert outcome.endswith("no request was in flight (the app needs a /slow endpoint)"), outcome
+
+
+def test_under_qemu_the_drain_is_checked_in_the_read_only_container(broken):
+    """claims.contract_and_readonly checks the drain point in the read-only container it starts
+    for the `readonly` answer: a process that dies on SIGTERM fails it there too."""
+    points, readonly = claims.contract_and_readonly(broken, "python", 8000)
+    assert readonly is None, readonly
+    assert points["drain"].startswith("docker stop with a request in flight: the request got "), points
+    assert points["drain"].endswith("the process exited 137"), points
+    assert points["user"].startswith("user lookup of uid 10001"), points
