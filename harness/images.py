@@ -147,9 +147,15 @@ def size(tag: str) -> int:
     return client().images.get(tag).attrs["Size"]
 
 
+# The label of a container the harness starts: a page's teardown removes the containers its
+# commands started, and must not take a test's container on another worker for one of them.
+STARTED_BY = "dev.multistage-guide.started-by"
+
+
 def start(tag: str, command: list[str] | None = None, **kwargs):
     """Create and start a container (detached), surviving only the engine's transient start
     failure (harness.transient). The caller removes it."""
+    kwargs["labels"] = {**kwargs.get("labels", {}), STARTED_BY: "harness"}
     return transient.start(lambda: client().containers.create(tag, command, **kwargs))
 
 

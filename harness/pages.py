@@ -476,14 +476,16 @@ def tail(text: str, lines: int = 25) -> str:
 
 def started_by(command: str, before: set[str]) -> list[str]:
     """The containers that appeared while `command` ran and run an image it names: those the
-    command started, not those another process on the same engine started meanwhile."""
+    command started, not those another process on the same engine started meanwhile (a test
+    on another worker, whose containers carry images.STARTED_BY)."""
     new = containers() - before
     if not new:
         return []
-    result = subprocess.run(["docker", "inspect", "-f", "{{.Id}} {{.Config.Image}}", *new],
+    label = f'{{{{if index .Config.Labels "{images.STARTED_BY}"}}}}harness{{{{end}}}}'
+    result = subprocess.run(["docker", "inspect", "-f", "{{.Id}} {{.Config.Image}} " + label, *new],
                             capture_output=True, text=True)
-    pairs = [line.split() for line in result.stdout.splitlines()]
-    return [pair[0] for pair in pairs if len(pair) == 2 and pair[1] in command]
+    found = [line.split() for line in result.stdout.splitlines()]
+    return [words[0] for words in found if len(words) == 2 and words[1] in command]
 
 
 def teardown(namespace: dict) -> None:

@@ -277,3 +277,21 @@ def test_only_a_command_that_may_build_takes_the_build_lock(command, builds):
     """A page's command waits for the build lock only when it may build: a test worker's build
     need not wait while a page runs a container."""
     assert may_build(command) is builds
+
+
+def test_a_page_claims_the_containers_its_command_started_but_not_a_tests():
+    """While a page's command runs, a test on another worker may start a container of the same
+    image: the page's teardown must not remove it (images.start labels the harness's own)."""
+    import subprocess
+
+    from harness.pages import started_by
+    from harness.session import containers
+
+    before = containers()
+    tests_own = images.start("debian:trixie-slim", ["sleep", "60"])
+    pages_own = subprocess.run(["docker", "run", "-d", "debian:trixie-slim", "sleep", "60"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+    try:
+        assert started_by("docker run -d debian:trixie-slim sleep 60", before) == [pages_own]
+    finally:
+        subprocess.run(["docker", "rm", "-f", pages_own, tests_own.id], capture_output=True)
