@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 
+from harness import suite
 from harness.dockerfiles import REPO
 
 TIMES = REPO / "test-artifacts" / "suite-times.jsonl"
@@ -28,7 +29,7 @@ GROUP_LINE = re.compile(r"^\s*(\w+):\s+([\d.]+) s over (\d+) tests$", re.MULTILI
 SLOW_LINE = re.compile(r"^([\d.]+)s (?:setup|call|teardown)\s+(\S+)$", re.MULTILINE)
 # pytest's summary line of a part (`2 passed, 1 deselected in 3.10s`), and the suite's last line.
 SUMMARY_LINE = re.compile(r"^=+ .* in [\d.]+s.* =+$")
-PART_LINE = re.compile(r"(parallel|alone) part (\d+) s")
+PART_LINE = re.compile(rf"({'|'.join(suite.PARTS)}) part (\d+) s")
 SLOWEST = 15
 # pytest's short test summary: a run that failed says which tests, so the record can too.
 FAILED_LINE = re.compile(r"^(?:FAILED|ERROR) (\S+)", re.MULTILINE)

@@ -18,7 +18,7 @@ import collections
 import pytest
 
 from harness import session as harness_session
-from harness import transient
+from harness import suite, transient
 from harness.pages import READMES, SHARED, SYBIL
 
 pytest_collect_file = (SYBIL + READMES).pytest()
@@ -58,7 +58,7 @@ def group_of(nodeid: str) -> str:
 
 
 def pytest_addoption(parser):
-    parser.addoption("--suite-part", choices=("parallel", "alone"), default=None,
+    parser.addoption("--suite-part", choices=suite.PARTS, default=None,
                      help="run only the tests not marked `alone` (parallel) or only those (alone); "
                           "harness/suite.py runs both, one after the other")
 
@@ -112,8 +112,9 @@ def is_worker(config) -> bool:
 
 
 def pytest_sessionstart(session):
-    harness_session.require_engine()
+    # The controller checks the engine before it starts any worker; a worker need not again.
     if not is_worker(session.config):
+        harness_session.require_engine()
         _dangling_before.update(harness_session.dangling_images())
 
 
