@@ -182,54 +182,82 @@ PAGES = [("" if lang == "ko" else "/en") + "/" + ("" if p.stem == "index" else f
          for lang in ("ko", "en") for p in sorted((REPO / "docs" / lang).glob("*.md"))]
 
 
-# Pages loading at once: each waits for half a second of network silence before it is weighed,
-# and those waits overlap. Each page still has a browser context (and so a cache) of its own.
-AT_ONCE = 8
+def weigh(browser, urls: list[str], elsewhere: list[str], cache_off: bool = True) -> list[int]:
+    """Bytes of every response while each page loads with nothing cached, until its network
+    is idle; requests that leave loopback go to `elsewhere`.
 
+    The pages load one after another in one tab whose cache is off (DevTools'
+    Network.setCacheDisabled): every load fetches every file again, as from an empty cache, and
+    a response the cache served after all (a 304, or a file from memory or disk) fails the
+    weighing. A browser context of its own per page would do the same at three times the CPU
+    (a renderer process each), and pages loading at once in several tabs left the favicon
+    out of some pages' weight, by chance."""
+    context = browser.new_context()
+    page = context.new_page()
+    sizes: dict[str, int] = {}
+    cached: list[str] = []
+    sent: dict[str, str] = {}  # request id: address (not data: ones, part of a file counted already)
 
-def weigh(browser, urls: list[str], elsewhere: list[str]) -> list[int]:
-    """Bytes of every response while each page loads in an empty cache, until its network is
-    idle; requests that leave loopback go to `elsewhere`."""
-    loading = []
-    for url in urls:
-        context = browser.new_context()
-        page = context.new_page()
-        sizes: dict[str, int] = {}
+    def note_sent(event):
+        if event["request"]["url"].startswith("http"):
+            sent[event["requestId"]] = event["request"]["url"]
 
-        def count(response, sizes=sizes):
-            try:
-                sizes[response.url] = len(response.body())
-            except Exception:  # a redirect or an aborted request has no body
-                sizes[response.url] = 0
-        page.on("request", lambda request: request.url.startswith(("http://127.0.0.1:", "data:", "blob:"))
-                or elsewhere.append(request.url))
-        page.on("response", count)
-        page.goto(url, wait_until="commit")  # the rest of the load overlaps the other pages'
-        loading.append((context, page, sizes))
+    def note_from_memory(event):
+        if event["requestId"] in sent:
+            cached.append(sent[event["requestId"]])
+
+    def note_from_disk_or_304(event):
+        if event["response"]["status"] == 304 or event["response"].get("fromDiskCache"):
+            cached.append(event["response"]["url"])
+
+    devtools = context.new_cdp_session(page)
+    devtools.on("Network.requestWillBeSent", note_sent)
+    devtools.on("Network.requestServedFromCache", note_from_memory)
+    devtools.on("Network.responseReceived", note_from_disk_or_304)
+    devtools.send("Network.enable")  # the switch below holds only while the domain is on
+    devtools.send("Network.setCacheDisabled", {"cacheDisabled": cache_off})
+
+    def count(response):
+        try:
+            sizes[response.url] = len(response.body())
+        except Exception:  # a redirect or an aborted request has no body
+            sizes[response.url] = 0
+    page.on("request", lambda request: request.url.startswith(("http://127.0.0.1:", "data:", "blob:"))
+            or elsewhere.append(request.url))
+    page.on("response", count)
     weights = []
-    for context, page, sizes in loading:
-        page.wait_for_load_state("load")
-        page.wait_for_load_state("networkidle")
-        weights.append(sum(sizes.values()))
+    try:
+        for url in urls:
+            sizes.clear()
+            page.goto(url, wait_until="load")
+            page.wait_for_load_state("networkidle")
+            assert not cached, f"{url}: the browser's cache served {cached}; the weight would be too low"
+            weights.append(sum(sizes.values()))
+    finally:
         context.close()
     return weights
 
 
 def test_the_weight_counts_every_byte_the_browser_receives(browser, base_url):
     """The weigher can fail the budget: it counts a response's whole body (the search index,
-    the largest file of the site), however many pages load beside it."""
+    the largest file of the site), and a page loaded a second time in its tab weighs as much as
+    the first time: nothing came from the cache."""
     index = [base_url + "/search/search_index.json", base_url + "/en/search/search_index.json"]
     weights = weigh(browser, index + [base_url + "/"] * 2, [])
     assert weights[:2] == [len(urlopen(url).read()) for url in index]
     assert weights[2] == weights[3] > 100_000
 
 
+def test_a_file_from_the_cache_fails_the_weighing(browser, base_url):
+    """With the cache on, the second load of a page takes its style sheets and scripts from
+    the cache (or has them confirmed unchanged, a 304), and the weigher says so."""
+    with pytest.raises(AssertionError, match="the browser's cache served"):
+        weigh(browser, [base_url + "/"] * 2, [], cache_off=False)
+
+
 def test_every_page_is_within_the_weight_budget(browser, base_url, capsys):
-    weights, elsewhere = {}, []
-    for start in range(0, len(PAGES), AT_ONCE):
-        paths = PAGES[start:start + AT_ONCE]
-        measured = weigh(browser, [base_url + path for path in paths], elsewhere)
-        weights.update(zip(paths, measured, strict=True))
+    elsewhere: list[str] = []
+    weights = dict(zip(PAGES, weigh(browser, [base_url + path for path in PAGES], elsewhere), strict=True))
     assert elsewhere == [], f"requests that left loopback: {elsewhere}"
     with capsys.disabled():
         print(f"\npage weight: {min(weights.values()):,} to {max(weights.values()):,} bytes "
