@@ -5,9 +5,10 @@ where the time went (per group of tests, next to pytest's --durations list).
 The suite runs in two parts (harness/suite.py): `--suite-part=parallel` on pytest-xdist
 workers, then `--suite-part=alone`, the tests marked `alone`, by themselves. For the workers
 this plugin says what must stay together: a page, its translation and the examples' READMEs
-share images, container names and recorded runs (harness.pages.SharedRuns), so all of them go
-to one worker, in page order; each test module goes to one worker whole, so its module
-fixtures are made once. With xdist, the session's bookkeeping splits: the controller
+share images, container names and recorded runs (harness.pages.SharedRuns), so they go to one
+worker, in page order, except the groups of harness.pageunits.APART, which share nothing with
+the rest and each go to a worker of their own; each test module goes to one worker whole, so
+its module fixtures are made once. With xdist, the session's bookkeeping splits: the controller
 removes the images the run left dangling and prints the report, each worker removes the
 containers it started and sends its retry and replay counts to the controller."""
 
@@ -17,8 +18,8 @@ import collections
 
 import pytest
 
+from harness import pageunits, suite, transient
 from harness import session as harness_session
-from harness import suite, transient
 from harness.pages import READMES, SHARED, SYBIL
 
 pytest_collect_file = (SYBIL + READMES).pytest()
@@ -48,9 +49,10 @@ WITH_THE_PAGES = ("tests/test_debugging.py",)
 # Work units that start first, longest first, so that no worker is left with a long one at the
 # end while the others idle (their times: the slowest tests and time per group of each run).
 # The pages come first of all; every other module follows in collection order.
-LONGEST_FIRST = ("pages", "tests/test_python_api.py", "tests/test_audit.py", "tests/test_browser.py",
-                 "tests/test_node_app.py", "tests/test_site.py", "tests/test_exercises.py",
-                 "tests/test_nextjs_standalone.py", "tests/test_search.py")
+LONGEST_FIRST = ("pages", "pages:troubleshooting", "tests/test_audit.py", "tests/test_browser.py",
+                 "tests/test_python_api.py", "pages:copy-flags", "tests/test_search.py",
+                 "tests/test_site.py", "tests/test_exercises.py", "tests/test_node_app.py",
+                 "pages:lint", "tests/test_nextjs_standalone.py", "pages:secrets")
 
 
 def group_of(nodeid: str) -> str:
@@ -70,11 +72,12 @@ def pytest_configure(config):
 
 
 def worker_unit(nodeid: str) -> str:
-    """The work unit a test belongs to: `pages`, or its module."""
+    """The work unit a test belongs to: `pages`, a group of pages that runs apart
+    (`pages:NAME`), or its module."""
     path = nodeid.split("::", 1)[0]
-    if path.startswith(("docs/", "examples/")) or path in WITH_THE_PAGES:
-        return "pages"
-    return path
+    if path.startswith(("docs/", "examples/")):
+        return pageunits.unit_of(path)
+    return "pages" if path in WITH_THE_PAGES else path
 
 
 @pytest.hookimpl(optionalhook=True)
