@@ -19,17 +19,27 @@ from sybil.parsers.markdown.lexers import FencedCodeBlockLexer
 
 from harness.dockerfiles import REPO, example_dockerfiles, external_images
 
+
+def both_languages(*stems: str) -> tuple[str, ...]:
+    return tuple(f"docs/{lang}/{stem}.md" for stem in stems for lang in ("ko", "en"))
+
+
 APART = {
-    "troubleshooting": ("docs/ko/troubleshooting.md", "docs/en/troubleshooting.md",
-                        "examples/troubleshooting/"),
-    "copy-flags": ("docs/ko/copy-flags.md", "docs/en/copy-flags.md", "examples/copy-flags/"),
-    "secrets": ("docs/ko/secrets.md", "docs/en/secrets.md", "examples/secrets/"),
-    "lint": ("docs/ko/lint.md", "docs/en/lint.md", "examples/lint/"),
+    "troubleshooting": (*both_languages("troubleshooting"), "examples/troubleshooting/"),
+    # go-static.md leaves out/ for cross-platform.md; debugging.md runs go-static's image, and
+    # tests/test_debugging.py reads the build history debugging.md's failed builds write.
+    "go-static": (*both_languages("go-static", "cross-platform", "debugging"), "examples/go-static/",
+                  "examples/debugging/", "tests/test_debugging.py"),
+    "exercises": both_languages("exercises"),
+    "python-uv": (*both_languages("python-uv"), "examples/python-uv/"),
+    "copy-flags": (*both_languages("copy-flags"), "examples/copy-flags/"),
+    "lint": (*both_languages("lint"), "examples/lint/"),
+    "secrets": (*both_languages("secrets"), "examples/secrets/"),
 }
 
 
 def unit_of(path: str) -> str:
-    """`pages:NAME` for a page of an APART group, `pages` for every other page."""
+    """`pages:NAME` for a page (or test module) of an APART group, `pages` for every other page."""
     return next((f"pages:{name}" for name, prefixes in APART.items() if path.startswith(prefixes)),
                 "pages")
 
@@ -45,7 +55,7 @@ TEMPORARY = re.compile(r"(/tmp/[\w.-]+)")
 DESTINATION = re.compile(r"dest=([\w./-]+)")
 # What writes into the folder a command runs in: a redirect to a file, or a command that makes,
 # changes or removes files (docker rm and rmi remove containers and images, not files).
-WRITES = re.compile(r">|\b(?:cp|mv|mkdir|touch|tee|sed -i|rm)\b")
+WRITES = re.compile(r">|(?<!-)\b(?:cp|mv|mkdir|touch|tee|sed -i|rm)\b")
 NOT_WRITES = re.compile(r"\d?>\s*/dev/null|\d?>&\d|docker (?:container |image )?(?:rm|rmi)\b")
 
 

@@ -42,17 +42,14 @@ GROUPS = (
                  "tests/test_measurements.py", "tests/test_suite.py")),
     ("examples", ("tests/",)),
 )
-# The one worker that runs the pages and the examples' READMEs also runs these modules: they
-# read the engine's build history, which the pages' builds write to (debugging.md lists the
-# last failed build of examples/debugging).
-WITH_THE_PAGES = ("tests/test_debugging.py",)
 # Work units that start first, longest first, so that no worker is left with a long one at the
 # end while the others idle (their times: the slowest tests and time per group of each run).
 # The pages come first of all; every other module follows in collection order.
-LONGEST_FIRST = ("pages", "pages:troubleshooting", "tests/test_audit.py", "tests/test_browser.py",
-                 "tests/test_python_api.py", "pages:copy-flags", "tests/test_search.py",
-                 "tests/test_site.py", "tests/test_exercises.py", "tests/test_node_app.py",
-                 "pages:lint", "tests/test_nextjs_standalone.py", "pages:secrets")
+LONGEST_FIRST = ("pages", "tests/test_audit.py", "pages:troubleshooting", "tests/test_browser.py",
+                 "pages:go-static", "tests/test_python_api.py", "tests/test_search.py",
+                 "pages:exercises", "pages:copy-flags", "tests/test_site.py", "tests/test_exercises.py",
+                 "pages:python-uv", "tests/test_node_app.py", "pages:lint",
+                 "tests/test_nextjs_standalone.py", "pages:secrets")
 
 
 def group_of(nodeid: str) -> str:
@@ -75,9 +72,8 @@ def worker_unit(nodeid: str) -> str:
     """The work unit a test belongs to: `pages`, a group of pages that runs apart
     (`pages:NAME`), or its module."""
     path = nodeid.split("::", 1)[0]
-    if path.startswith(("docs/", "examples/")):
-        return pageunits.unit_of(path)
-    return "pages" if path in WITH_THE_PAGES else path
+    unit = pageunits.unit_of(path)
+    return unit if path.startswith(("docs/", "examples/")) or unit != "pages" else path
 
 
 @pytest.hookimpl(optionalhook=True)

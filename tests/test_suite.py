@@ -18,7 +18,7 @@ from harness.plugin import worker_unit
     ("docs/ko/cache.md::sybil:pages,line:121,column:1", "pages"),
     ("docs/en/cache.md::sybil:pages,line:139,column:1", "pages"),
     ("examples/python-api/README.en.md::sybil:pages,line:20,column:1", "pages"),
-    ("tests/test_debugging.py::test_copying_the_whole_tree_fixes_it", "pages"),
+    ("tests/test_debugging.py::test_copying_the_whole_tree_fixes_it", "pages:go-static"),
     ("tests/test_python_api.py::test_stages_and_their_order", "tests/test_python_api.py"),
     ("tests/test_python_api.py::test_runner_meets_the_runtime_contract[runner-tls]",
      "tests/test_python_api.py"),
