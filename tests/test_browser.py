@@ -11,6 +11,7 @@ import sys
 from urllib.request import urlopen
 
 import pytest
+from playwright.sync_api import expect
 
 from harness.browser import WAIT_MS
 from harness.dockerfiles import REPO
@@ -159,7 +160,13 @@ def test_the_search_index_loads_when_the_reader_starts_a_search(page, base_url):
     page.wait_for_function("() => performance.getEntriesByType('resource')"
                            ".some(e => e.name.includes('search_index.json') && e.responseEnd > 0)",
                            timeout=WAIT_MS)
+    # Ready when the worker has built its index: the dialog then shows its placeholder. Material
+    # reads the field on keyup, so the query is typed after that, followed by a key press.
+    config = page.evaluate("JSON.parse(document.getElementById('__config').textContent)")
+    expect(page.locator(".md-search-result__meta")).to_have_text(
+        config["translations"]["search.result.placeholder"], timeout=WAIT_MS)
     page.fill("[data-md-component=search-query]", "cache mount")
+    page.press("[data-md-component=search-query]", "End")
     page.wait_for_selector(".md-search-result__item", timeout=WAIT_MS)
     assert len(requested) == 1 and len(workers) == 1 and "search-worker.js" in workers[0]
     assert page.errors == []
