@@ -17,7 +17,8 @@ from pathlib import Path
 from sybil import Document
 from sybil.parsers.markdown.lexers import FencedCodeBlockLexer
 
-from harness.dockerfiles import REPO, example_dockerfiles, external_images
+from harness.dockerfiles import REPO
+from harness.pages import PageError, base_images, directive_before, parse_console, run_options
 
 
 def both_languages(*stems: str) -> tuple[str, ...]:
@@ -61,8 +62,6 @@ NOT_WRITES = re.compile(r"\d?>\s*/dev/null|\d?>&\d|docker (?:container |image )?
 
 def resources(path: Path) -> set[str]:
     """What the commands of one page or README make or use that another page could too."""
-    from harness.pages import PageError, directive_before, parse_console, run_options
-
     document = Document(path.read_text(), str(path))
     bases = base_images()
     found: set[str] = set()
@@ -88,10 +87,6 @@ def resources(path: Path) -> set[str]:
             if WRITES.search(NOT_WRITES.sub("", text)):
                 found.add(f"folder {cwd.relative_to(REPO)}")
     return found
-
-
-def base_images() -> set[str]:
-    return {image for dockerfile in example_dockerfiles() for image in external_images(dockerfile)}
 
 
 def pages() -> list[Path]:
