@@ -26,6 +26,13 @@ def test_a_group_has_its_pages_in_both_languages(name):
     assert stems["ko"] == stems["en"] != []
 
 
+@pytest.mark.parametrize("name", pageunits.APART)
+def test_every_path_a_group_names_exists(name):
+    """A misspelt path would leave its page with the others, and the group's check blind to it."""
+    missing = [prefix for prefix in pageunits.APART[name] if not (REPO / prefix).exists()]
+    assert missing == []
+
+
 def test_what_a_page_makes_is_read_off_its_commands():
     found = pageunits.resources(FIXTURES / "builds.md")
     assert found == {"image basic:fixture-unit", "container fixture-unit", "port 18080",
