@@ -11,14 +11,14 @@ checks on every run that no other page names what a group's commands make.
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
 from sybil import Document
-from sybil.parsers.markdown.lexers import FencedCodeBlockLexer
 
 from harness.dockerfiles import REPO
-from harness.pages import PageError, base_images, directive_before, parse_console, run_options
+from harness.pages import ConsoleBlock, base_images, parse_console_blocks
 
 
 def both_languages(*stems: str) -> tuple[str, ...]:
@@ -39,10 +39,9 @@ APART = {
 }
 
 
-def unit_of(path: str) -> str:
-    """`pages:NAME` for a page (or test module) of an APART group, `pages` for every other page."""
-    return next((f"pages:{name}" for name, prefixes in APART.items() if path.startswith(prefixes)),
-                "pages")
+def unit_of(path: str) -> str | None:
+    """`pages:NAME` for a page (or test module) of APART group NAME, None for any other path."""
+    return next((f"pages:{name}" for name, prefixes in APART.items() if path.startswith(prefixes)), None)
 
 
 # An image by name and tag (`python-api:runner`), not a user (`10001:10001`), an address or a
@@ -60,32 +59,27 @@ WRITES = re.compile(r">|(?<!-)\b(?:cp|mv|mkdir|touch|tee|sed -i|rm)\b")
 NOT_WRITES = re.compile(r"\d?>\s*/dev/null|\d?>&\d|docker (?:container |image )?(?:rm|rmi)\b")
 
 
+@functools.cache
 def resources(path: Path) -> set[str]:
-    """What the commands of one page or README make or use that another page could too."""
-    document = Document(path.read_text(), str(path))
+    """What the commands of one page or README make or use that another page could too: its
+    console blocks as harness.pages reads them (a block skipped or written wrong runs nothing)."""
     bases = base_images()
     found: set[str] = set()
-    for lexed in FencedCodeBlockLexer("console")(document):
-        directive = directive_before(document, lexed.start)
-        if directive and directive[0] == "skip":
+    for region in parse_console_blocks(Document(path.read_text(), str(path))):
+        block = region.parsed
+        if not isinstance(block, ConsoleBlock) or block.skip:
             continue
-        cwd = REPO
-        if directive and directive[0] == "run":
-            try:
-                cwd = run_options(directive[1], str(path))[0]
-            except PageError:
-                pass  # the page's own test reports it
-        for command in parse_console(str(lexed.lexemes["source"]), 0):
+        for command in block.commands:
             text = command.text
             found |= {f"image {name}" for name in IMAGE.findall(text) if name not in bases}
             found |= {f"image {name}:latest" for name in TAGGED.findall(text)}
             found |= {f"container {a or b}" for a, b in CONTAINER.findall(text)}
             found |= {f"port {a or b}" for a, b in PORT.findall(text)}
             found |= {f"file {name}" for name in TEMPORARY.findall(text)}
-            found |= {f"file {(cwd / dest).resolve().relative_to(REPO)}"
+            found |= {f"file {(block.cwd / dest).resolve().relative_to(REPO)}"
                       for dest in DESTINATION.findall(text)}
             if WRITES.search(NOT_WRITES.sub("", text)):
-                found.add(f"folder {cwd.relative_to(REPO)}")
+                found.add(f"folder {block.cwd.relative_to(REPO)}")
     return found
 
 

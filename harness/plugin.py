@@ -72,8 +72,9 @@ def worker_unit(nodeid: str) -> str:
     """The work unit a test belongs to: `pages`, a group of pages that runs apart
     (`pages:NAME`), or its module."""
     path = nodeid.split("::", 1)[0]
-    unit = pageunits.unit_of(path)
-    return unit if path.startswith(("docs/", "examples/")) or unit != "pages" else path
+    if group := pageunits.unit_of(path):
+        return group
+    return "pages" if path.startswith(("docs/", "examples/")) else path
 
 
 @pytest.hookimpl(optionalhook=True)
