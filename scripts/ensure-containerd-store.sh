@@ -56,7 +56,8 @@ if [ "$(id -u)" -ne 0 ] || ! command -v dockerd >/dev/null 2>&1; then
 fi
 
 log "no second engine answers. This script will change this machine:"
-log "  - write $CONFIG (the containerd image store: features.containerd-snapshotter)"
+log "  - write $CONFIG (scripts/engine/containerd-store.json): the containerd image store"
+log "    (features.containerd-snapshotter), and the build cache bounds of scripts/engine/daemon.json"
 log "  - add the bridge $BRIDGE ($BRIDGE_ADDRESS) for its containers"
 log "  - start a second dockerd in the background: socket $SOCKET, data $DATA_ROOT,"
 log "    exec root $EXEC_ROOT, no iptables rules; its log: $LOG_FILE"
@@ -64,7 +65,7 @@ log "To undo: bash $0 --stop; ip link delete $BRIDGE; rm -rf $CONFIG $DATA_ROOT 
 $plan_only && exit 0
 
 mkdir -p "$(dirname "$CONFIG")"
-printf '%s\n' '{"features": {"containerd-snapshotter": true}}' >"$CONFIG"
+cp "$(dirname "$0")/engine/containerd-store.json" "$CONFIG"
 if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
   ip link add "$BRIDGE" type bridge
   ip address add "$BRIDGE_ADDRESS" dev "$BRIDGE"

@@ -12,6 +12,12 @@ log() { printf 'ensure-docker: %s\n' "$*" >&2; }
 
 GUIDE="https://docs.docker.com/engine/install/"
 LOG_FILE=/var/log/dockerd.log
+# BuildKit's garbage collection by default sets its limits from the size the disk reports; where a
+# disk reports more than it holds, the build cache of repeated runs (each run adds layers: the
+# pages' edits are stamped with the time) can fill it. The engine this script starts has fixed
+# bounds instead (scripts/engine/daemon.json; `docker buildx inspect` shows them as GC policies).
+DAEMON_CONFIG=/etc/docker/daemon.json
+GUIDE_CONFIG="$(dirname "$0")/engine/daemon.json"
 # The engine readers run in late 2026 is Engine 28 or newer with buildx 0.2x: build checks,
 # `--call`, `buildx history` and `COPY --exclude` are there, and the site is proven on it. Debian
 # testing has Engine 28.5 and buildx 0.29; they run on trixie's containerd 1.7. runc comes from
@@ -92,6 +98,13 @@ plan() {
     log "  - install the packages ${FROM_TESTING[*]} (Debian testing: Engine $ENGINE_MINIMUM"
     log "    or newer, buildx $BUILDX_MINIMUM or newer), with what they need (containerd among them)"
   fi
+  if [ ! -e "$DAEMON_CONFIG" ]; then
+    log "  - write $DAEMON_CONFIG (scripts/engine/daemon.json): the build cache stays under 20 GB,"
+    log "    and is collected (not below 8 GB) while less than 10 GB of the disk is free"
+    added+=("$DAEMON_CONFIG")
+  else
+    log "  - leave $DAEMON_CONFIG as it is (scripts/engine/daemon.json bounds the build cache)"
+  fi
   log "  - start dockerd in the background as root; its log: $LOG_FILE; its data: /var/lib/docker"
   log "To undo: pkill dockerd; apt-get purge ${FROM_TESTING[*]} containerd;"
   log "  rm -f ${added[*]} $LOG_FILE; apt-get update;"
@@ -139,6 +152,10 @@ if ! engine_answers; then
   if pgrep -x dockerd >/dev/null; then
     log "dockerd runs but does not answer yet"
   else
+    if [ ! -e "$DAEMON_CONFIG" ]; then
+      mkdir -p "$(dirname "$DAEMON_CONFIG")"
+      cp "$GUIDE_CONFIG" "$DAEMON_CONFIG"
+    fi
     log "starting dockerd (log: $LOG_FILE)"
     # setsid: the daemon must outlive the shell (and the test session) that started it.
     setsid dockerd >"$LOG_FILE" 2>&1 </dev/null &

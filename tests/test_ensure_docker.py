@@ -5,6 +5,8 @@ Each case runs the script in a debian:trixie-slim container, where no Docker eng
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from harness import images
@@ -32,6 +34,7 @@ def test_the_plan_names_every_change_and_its_undo():
         "which lets only the packages docker.io docker-cli docker-buildx runc come from testing",
         "install the packages docker.io docker-cli docker-buildx runc (Debian testing: Engine 28.5",
         "or newer, buildx 0.29 or newer), with what they need (containerd among them)",
+        "write /etc/docker/daemon.json (scripts/engine/daemon.json): the build cache stays under",
         "start dockerd in the background as root; its log: /var/log/dockerd.log",
         "To undo: pkill dockerd; apt-get purge docker.io docker-cli docker-buildx runc containerd;",
         "rm -rf /var/lib/docker",
@@ -71,3 +74,26 @@ def test_as_a_user_it_changes_nothing_and_says_why(user):
     assert code == 1, out
     assert "no Docker engine answers and this is not root: start Docker yourself" in out
     assert "This script will change" not in out
+
+
+def test_the_plan_gives_the_build_cache_bounds_the_engines_get():
+    """Both engines' configurations bound BuildKit's cache alike, with the numbers the plan gives."""
+    gc = json.loads((REPO / "scripts" / "engine" / "daemon.json").read_text())["builder"]["gc"]
+    store = json.loads((REPO / "scripts" / "engine" / "containerd-store.json").read_text())
+    assert store["builder"]["gc"] == gc and store["features"] == {"containerd-snapshotter": True}
+    code, out = run_script(f"bash {SCRIPT} --plan")
+    plan = " ".join(line.removeprefix("ensure-docker:").strip() for line in out.splitlines())
+    most, least, free = (gc[key].replace("GB", " GB") for key in
+                         ("defaultMaxUsedSpace", "defaultReservedSpace", "defaultMinFreeSpace"))
+    said = (f"the build cache stays under {most}, and is collected (not below {least}) while less "
+            f"than {free} of the disk is free")
+    assert said in plan, out
+    assert gc["enabled"] is True
+
+
+def test_an_engine_configuration_of_the_reader_is_left_as_it_is():
+    code, out = run_script("mkdir -p /etc/docker && echo '{}' >/etc/docker/daemon.json && "
+                           f"bash {SCRIPT} --plan")
+    assert code == 0, out
+    assert "leave /etc/docker/daemon.json as it is" in out
+    assert out.count("/etc/docker/daemon.json") == 1, out  # neither written nor in the undo
