@@ -189,25 +189,38 @@ PAGES = [("" if lang == "ko" else "/en") + "/" + ("" if p.stem == "index" else f
          for lang in ("ko", "en") for p in sorted((REPO / "docs" / lang).glob("*.md"))]
 
 
-def weigh(browser, urls: list[str], elsewhere: list[str], cache_off: bool = True) -> list[int]:
+def weigh(browser, urls: list[str], elsewhere: list[str], cache_off: bool = True,
+          files: list[dict[str, int]] | None = None) -> list[int]:
     """Bytes of every response while each page loads with nothing cached, until its network
-    is idle; requests that leave loopback go to `elsewhere`.
+    is idle; requests that leave loopback go to `elsewhere`, and each page's bytes per address
+    to `files`, if given.
 
     The pages load one after another in one tab whose cache is off (DevTools'
     Network.setCacheDisabled): every load fetches every file again, as from an empty cache, and
     a response the cache served after all (a 304, or a file from memory or disk) fails the
     weighing. A browser context of its own per page would do the same at three times the CPU
     (a renderer process each), and pages loading at once in several tabs left the favicon
-    out of some pages' weight, by chance."""
+    out of some pages' weight, by chance.
+
+    A response's bytes are DevTools' own count as they arrive (Network.dataReceived, after
+    decompression), not its body asked for afterwards: on a busy machine the browser had
+    sometimes let a body go by then, and the search index weighed 0. A request that fails
+    (Network.loadingFailed) fails the weighing."""
     context = browser.new_context()
     page = context.new_page()
-    sizes: dict[str, int] = {}
-    cached: list[str] = []
     sent: dict[str, str] = {}  # request id: address (not data: ones, part of a file counted already)
+    received: dict[str, int] = {}
+    cached: list[str] = []
+    failed: list[str] = []
 
     def note_sent(event):
         if event["request"]["url"].startswith("http"):
             sent[event["requestId"]] = event["request"]["url"]
+            received.setdefault(event["requestId"], 0)
+
+    def note_data(event):
+        if event["requestId"] in sent:
+            received[event["requestId"]] += event["dataLength"]
 
     def note_from_memory(event):
         if event["requestId"] in sent:
@@ -217,29 +230,32 @@ def weigh(browser, urls: list[str], elsewhere: list[str], cache_off: bool = True
         if event["response"]["status"] == 304 or event["response"].get("fromDiskCache"):
             cached.append(event["response"]["url"])
 
+    def note_failed(event):
+        if event["requestId"] in sent and not event.get("canceled"):
+            failed.append(f"{sent[event['requestId']]} ({event['errorText']})")
+
     devtools = context.new_cdp_session(page)
     devtools.on("Network.requestWillBeSent", note_sent)
+    devtools.on("Network.dataReceived", note_data)
     devtools.on("Network.requestServedFromCache", note_from_memory)
     devtools.on("Network.responseReceived", note_from_disk_or_304)
+    devtools.on("Network.loadingFailed", note_failed)
     devtools.send("Network.enable")  # the switch below holds only while the domain is on
     devtools.send("Network.setCacheDisabled", {"cacheDisabled": cache_off})
-
-    def count(response):
-        try:
-            sizes[response.url] = len(response.body())
-        except Exception:  # a redirect or an aborted request has no body
-            sizes[response.url] = 0
     page.on("request", lambda request: request.url.startswith(("http://127.0.0.1:", "data:", "blob:"))
             or elsewhere.append(request.url))
-    page.on("response", count)
     weights = []
     try:
         for url in urls:
-            sizes.clear()
+            sent.clear()
+            received.clear()
             page.goto(url, wait_until="load")
             page.wait_for_load_state("networkidle")
             assert not cached, f"{url}: the browser's cache served {cached}; the weight would be too low"
-            weights.append(sum(sizes.values()))
+            assert not failed, f"{url}: these requests failed, so their bytes are not known: {failed}"
+            weights.append(sum(received.values()))
+            if files is not None:
+                files.append({sent[request]: size for request, size in received.items()})
     finally:
         context.close()
     return weights
@@ -250,8 +266,11 @@ def test_the_weight_counts_every_byte_the_browser_receives(browser, base_url):
     the largest file of the site), and a page loaded a second time in its tab weighs as much as
     the first time: nothing came from the cache."""
     index = [base_url + "/search/search_index.json", base_url + "/en/search/search_index.json"]
-    weights = weigh(browser, index + [base_url + "/"] * 2, [])
-    assert weights[:2] == [len(urlopen(url).read()) for url in index]
+    files: list[dict[str, int]] = []
+    weights = weigh(browser, index + [base_url + "/"] * 2, [], files=files)
+    # A file opened by itself may bring the browser's own request for /favicon.ico (a 404 here).
+    assert [files[0][index[0]], files[1][index[1]]] == [len(urlopen(url).read()) for url in index]
+    assert weights[:2] == [sum(page.values()) for page in files[:2]]
     assert weights[2] == weights[3] > 100_000
 
 
@@ -260,6 +279,13 @@ def test_a_file_from_the_cache_fails_the_weighing(browser, base_url):
     the cache (or has them confirmed unchanged, a 304), and the weigher says so."""
     with pytest.raises(AssertionError, match="the browser's cache served"):
         weigh(browser, [base_url + "/"] * 2, [], cache_off=False)
+
+
+def test_a_request_that_fails_fails_the_weighing(browser):
+    """A file whose bytes never arrived is not weighed as nothing: an image from a port where
+    nothing listens fails the weighing."""
+    with pytest.raises(AssertionError, match=r"requests failed.*127\.0\.0\.1:9/missing\.png"):
+        weigh(browser, ["data:text/html,<img src='http://127.0.0.1:9/missing.png'>"], [])
 
 
 def test_every_page_is_within_the_weight_budget(browser, base_url, capsys):
