@@ -174,13 +174,13 @@ def check_tls(tag: str, runtime: str, environment: dict[str, str] | None = None)
 
 
 def check_zone(tag: str, runtime: str) -> str | None:
-    code, output = probe(tag, PROBES[runtime]["zone"])
+    code, output = probe(tag, PROBES[runtime]["zone"], network_mode="none")
     return None if code == 0 and output == OFFSET else f"{ZONE}: {said(code, output)}"
 
 
 def check_user(tag: str, runtime: str) -> str | None:
     uid = images.config_user(tag).split(":")[0]
-    code, output = probe(tag, PROBES[runtime]["user"])
+    code, output = probe(tag, PROBES[runtime]["user"], network_mode="none")
     found = re.fullmatch(r"uid=(\d+) name=(\S+) home=(\S+) HOME=(\S+)", output)
     if code != 0 or not found:
         return f"user lookup of uid {uid}: {said(code, output)}"

@@ -9,6 +9,7 @@ server without its static files, and each layer with the Dockerfile step and sta
 
 from __future__ import annotations
 
+import functools
 import json
 import posixpath
 import re
@@ -59,10 +60,15 @@ def dev_dependencies(tag: str) -> list[str]:
 
 def distributions(tag: str) -> list[str]:
     """Every installed Python distribution's .dist-info folder."""
-    if not images.has_shell(tag):
-        return sorted(p for p in images.files(tag) if p.endswith(".dist-info"))
-    code, output = images.run_output(tag, "sh", "-c", FIND_DISTRIBUTIONS, entrypoint="")
-    return sorted(line for line in output.splitlines() if line.endswith(".dist-info"))
+    return list(_distributions(images.client().images.get(tag).id))
+
+
+@functools.cache
+def _distributions(image_id: str) -> tuple[str, ...]:
+    if not images.has_shell(image_id):
+        return tuple(sorted(p for p in images.files(image_id) if p.endswith(".dist-info")))
+    code, output = images.run_output(image_id, "sh", "-c", FIND_DISTRIBUTIONS, entrypoint="")
+    return tuple(sorted(line for line in output.splitlines() if line.endswith(".dist-info")))
 
 
 def project_name(dist_info: str) -> str:

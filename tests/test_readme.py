@@ -61,7 +61,8 @@ def debian_python() -> str:
 
 
 def test_system_pip_refuses_to_install_nox(debian_python):
-    code, output = images.run_output(debian_python, "python3", "-m", "pip", "install", "nox")
+    code, output = images.run_output(debian_python, "python3", "-m", "pip", "install", "nox",
+                                     network="default")
     assert code != 0, output
     assert "externally-managed-environment" in output or "No module named pip" in output, output
 
