@@ -1,22 +1,47 @@
-"""What a test session needs around it: an engine that answers, and no litter left behind."""
+"""What a test session needs around it: an engine that answers, room on its disk, and no litter
+left behind."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from harness import stores
 from harness.dockerfiles import EXAMPLES
 
+# Less free space than this where the engine keeps its data, and a run may stop halfway with
+# "No space left on device" (a warm run adds a gigabyte or two; a first run, its whole cache).
+MIN_FREE_BYTES = 5 * 10**9
+
 
 def require_engine() -> None:
-    """Stop the whole run, loudly, when no Docker engine answers: nothing here is verifiable."""
-    result = subprocess.run(["docker", "info", "--format", "{{.ServerVersion}}"],
+    """Stop the whole run, loudly, when no Docker engine answers (nothing here is verifiable),
+    or when the engine's disk is nearly full."""
+    result = subprocess.run(["docker", "info", "--format", "{{.DockerRootDir}}"],
                             capture_output=True, text=True)
     if result.returncode != 0:
         pytest.exit("no Docker engine answers `docker info`; run `bash scripts/ensure-docker.sh` "
                     f"or start Docker.\n{result.stderr.strip()}", returncode=3)
+    if problem := disk_problem(Path(result.stdout.strip())):
+        pytest.exit(problem, returncode=3)
+
+
+def disk_problem(root: Path) -> str | None:
+    """What to do when the disk under the engine's data root has less than MIN_FREE_BYTES
+    free; None when it has more, or when that folder is not on this machine (an engine in a
+    virtual machine, as Docker Desktop's, keeps its own disk)."""
+    if not root.is_dir():
+        return None
+    free = shutil.disk_usage(root).free
+    if free >= MIN_FREE_BYTES:
+        return None
+    return (f"only {free / 10**9:.1f} GB is free on the disk of {root}, where the engine keeps its "
+            f"images and build cache; a run needs {MIN_FREE_BYTES / 10**9:.0f} GB or more. "
+            "`scripts/nox -s clean` removes what the tests and pages made (the build cache whole); "
+            "`docker builder prune --keep-storage 10GB` keeps the most recently used 10 GB of it.")
 
 
 def lines(*cmd: str, env: dict[str, str] | None = None) -> list[str]:
