@@ -38,7 +38,7 @@ from pathlib import Path
 
 import docker.errors
 
-from harness import images
+from harness import images, outcomes
 
 POINTS = ("tls", "zone", "user", "drain")
 BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
@@ -229,24 +229,19 @@ def drain_in_flight(container, url: str) -> str | None:
 
 def check_point(tag: str, runtime: str, port: int, point: str) -> str | None:
     """One point of the contract, for a test that reports each on its own. A point's outcome
-    depends only on what the image runs, so it is checked once per session for each
-    (images.runs_the_same) image: a page's claim on `python-api:runner` reuses the example
-    test's outcome for `guide/python-api:runner`, the same layers and configuration with other
-    labels."""
+    depends only on what the image runs, so it is checked once per run of the suite for each
+    (images.runs_the_same) image (harness.outcomes): a page's claim on `python-api:runner`
+    reuses the example test's outcome for `guide/python-api:runner`, the same layers and
+    configuration with other labels."""
     return _checked(images.runs_the_same(tag), tag, runtime, port, point)
 
 
 def _checked(same: str, tag: str, runtime: str, port: int, point: str) -> str | None:
-    key = (same, runtime, port, point)
-    if key not in _OUTCOMES:
-        if point == "drain":
-            _OUTCOMES[key] = check_drain(tag, runtime, port)
-        else:
-            _OUTCOMES[key] = {"tls": check_tls, "zone": check_zone, "user": check_user}[point](tag, runtime)
-    return _OUTCOMES[key]
-
-
-_OUTCOMES: dict[tuple[str, str, int, str], str | None] = {}
+    key = ("contract", same, runtime, port, point)
+    if point == "drain":
+        return outcomes.once(key, lambda: check_drain(tag, runtime, port))
+    check = {"tls": check_tls, "zone": check_zone, "user": check_user}[point]
+    return outcomes.once(key, lambda: check(tag, runtime))
 
 
 def check_points(tag: str, runtime: str, port: int,

@@ -15,11 +15,15 @@ containers it started and sends its retry and replay counts to the controller.""
 from __future__ import annotations
 
 import collections
+import os
+import shutil
+import tempfile
 
 import pytest
 
-from harness import pageunits, suite, transient
+from harness import outcomes, pageunits, suite, transient
 from harness import session as harness_session
+from harness.dockerfiles import TEMP_PREFIX
 from harness.pages import READMES, SHARED, SYBIL
 
 pytest_collect_file = (SYBIL + READMES).pytest()
@@ -39,7 +43,8 @@ GROUPS = (
     ("harness", ("tests/test_harness_pages.py", "tests/test_contract.py", "tests/test_transient.py",
                  "tests/test_bench.py", "tests/test_interrupt.py", "tests/test_clean.py",
                  "tests/test_ensure_docker.py", "tests/test_stores.py", "tests/test_base_images.py",
-                 "tests/test_measurements.py", "tests/test_suite.py")),
+                 "tests/test_measurements.py", "tests/test_suite.py",
+                 "tests/test_outcomes.py")),
     ("examples", ("tests/",)),
 )
 # Work units that start first, longest first, so that no worker is left with a long one at the
@@ -66,6 +71,12 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "alone: needs the machine to itself (a timing measured by Lighthouse, or an "
                    "engine stopped or cleaned); runs after the parallel part, one test at a time")
+    # The controller of a parallel run makes the folder where its workers (which inherit the
+    # environment) share the outcomes of checks that run once per run (harness.outcomes).
+    if getattr(config.option, "numprocesses", None) and not is_worker(config):
+        folder = tempfile.mkdtemp(prefix=TEMP_PREFIX + "outcomes-")
+        os.environ[outcomes.FOLDER] = folder
+        config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
 
 
 def worker_unit(nodeid: str) -> str:

@@ -1,0 +1,61 @@
+"""harness.outcomes: a check that runs once per run of the suite, in one process and across the
+pytest-xdist workers that share the run's folder."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from harness import outcomes
+from harness.dockerfiles import REPO
+
+# A process of its own, as a worker is: it checks, or reads the answer another process left.
+WORKER = """import sys
+from pathlib import Path
+from harness import outcomes
+
+def check():
+    Path(sys.argv[1]).open("a").write("checked\\n")
+    return "the drain point failed"
+
+print(outcomes.once(("contract", "same image", "drain"), check))"""
+
+
+def worker(log) -> str:
+    result = subprocess.run([sys.executable, "-c", WORKER, str(log)], cwd=REPO, capture_output=True,
+                            text=True, check=True)
+    return result.stdout.strip()
+
+
+def test_workers_that_share_a_folder_check_once(tmp_path, monkeypatch):
+    monkeypatch.setenv(outcomes.FOLDER, str(tmp_path))
+    log = tmp_path / "checks.log"
+    assert [worker(log), worker(log)] == ["the drain point failed"] * 2
+    assert log.read_text() == "checked\n"
+
+
+def test_without_a_folder_each_process_checks(tmp_path, monkeypatch):
+    monkeypatch.delenv(outcomes.FOLDER, raising=False)
+    log = tmp_path / "checks.log"
+    assert [worker(log), worker(log)] == ["the drain point failed"] * 2
+    assert log.read_text() == "checked\n" * 2
+
+
+def test_a_check_that_raised_is_checked_again(tmp_path, monkeypatch):
+    monkeypatch.setenv(outcomes.FOLDER, str(tmp_path))
+    monkeypatch.setattr(outcomes, "_KEPT", {})
+    calls = []
+
+    def flaky():
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionError("the engine went away")
+        return None
+
+    with pytest.raises(ConnectionError):
+        outcomes.once(("readonly", "image"), flaky)
+    assert outcomes.once(("readonly", "image"), flaky) is None
+    assert outcomes.once(("readonly", "image"), flaky) is None  # kept: not checked a third time
+    assert len(calls) == 2
