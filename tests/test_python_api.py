@@ -157,8 +157,10 @@ def test_test_stage_ran_the_suite_with_coverage() -> None:
 # --- the runner -----------------------------------------------------------------------------
 
 
-def test_runner_health_and_db(runner: str) -> None:
-    with running(runner, 8000, environment=NO_DATABASE) as (_, url):
+def test_runner_answers_health_and_db_and_stops_on_sigterm(runner: str) -> None:
+    """One server's life: it answers, reports the database it cannot reach without leaking the
+    URL's password, and stops on SIGTERM (gunicorn is PID 1) before Docker's SIGKILL."""
+    with running(runner, 8000, environment=NO_DATABASE) as (container, url):
         status, body = wait_http(f"{url}/health", timeout=20)
         assert status == 200
         assert json.loads(body) == {"status": "ok"}
@@ -168,6 +170,10 @@ def test_runner_health_and_db(runner: str) -> None:
         assert answer["status"] == "unavailable"
         assert answer["error"] == "OperationalError"
         assert "secret" not in body.decode()
+        seconds, exit_code = stop(container, timeout=10)
+    assert exit_code != 137, "gunicorn ignored SIGTERM and was killed"
+    assert seconds < 10
+    print(f"\npython-api runner stopped in {seconds:.2f} s, exit code {exit_code}")
 
 
 def test_runner_db_without_database_url(runner: str) -> None:
@@ -176,15 +182,6 @@ def test_runner_db_without_database_url(runner: str) -> None:
         wait_http(f"{url}/health", timeout=20)
         status, body = wait_http(f"{url}/db", timeout=10)
         assert status == 503 and json.loads(body)["status"] == "unavailable"
-
-
-def test_runner_stops_on_sigterm(runner: str) -> None:
-    with running(runner, 8000, environment=NO_DATABASE) as (container, url):
-        wait_http(f"{url}/health", timeout=20)
-        seconds, exit_code = stop(container, timeout=10)
-    assert exit_code != 137, "gunicorn ignored SIGTERM and was killed"
-    assert seconds < 10
-    print(f"\npython-api runner stopped in {seconds:.2f} s, exit code {exit_code}")
 
 
 def test_runner_is_not_root(runner: str) -> None:
