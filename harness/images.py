@@ -33,7 +33,7 @@ from harness.dockerfiles import EXAMPLES, REPO
 BUILT_BY = "dev.multistage-guide.built-by"
 LOCK = Path("/tmp/multistage-guide-build.lock")
 # Set in the environment of a command that runs while its caller holds LOCK (a page's console
-# block runs under `flock LOCK`): a build it starts (scripts/nox -s exercise) must not wait for
+# block that may build runs under build_lock()): a build it starts (scripts/nox -s exercise) must not wait for
 # the lock its own caller holds.
 LOCK_HELD = "MULTISTAGE_GUIDE_BUILD_LOCK_HELD"
 # What Docker puts into every container it creates, whatever the image holds.

@@ -4,7 +4,9 @@ message naming page:line and the measured value, where it should not."""
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -62,6 +64,29 @@ def test_wrong_expected_output_fails_with_both_outputs():
 
 def test_a_command_past_its_timeout_fails():
     assert "console_timeout.md:5: `sleep 5` did not finish in 1 s" in failure("console_timeout.md")
+
+
+def test_a_commands_timeout_does_not_count_the_wait_for_the_build_lock(tmp_path, monkeypatch):
+    """Another build holds the lock for longer than the block's timeout: the command waits for
+    it, then runs within its timeout. On a new machine a first arm64 build held the lock for 17
+    minutes, and page commands that waited for it failed as too slow."""
+    monkeypatch.setattr(images, "LOCK", tmp_path / "build.lock")
+    images.LOCK.touch()
+    holder = subprocess.Popen(["flock", str(images.LOCK), "sleep", "3"])
+    try:
+        deadline = time.monotonic() + 10
+        while subprocess.run(["flock", "-n", str(images.LOCK), "true"]).returncode == 0:
+            assert time.monotonic() < deadline, "the holder never took the lock"
+            time.sleep(0.05)
+        page = tmp_path / "page.md"
+        page.write_text("<!-- run: timeout=2 -->\n```console\n$ echo build; sleep 1\nbuild\n```\n")
+        started = time.monotonic()
+        for example in make_sybil(str(tmp_path)).parse(page).examples():
+            example.evaluate()
+        assert time.monotonic() - started >= 3  # it did wait for the holder
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 def test_included_and_fragment_listings_pass():
