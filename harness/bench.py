@@ -7,8 +7,8 @@ Each round runs the whole suite on this checkout as `nox -s test` does, both par
 the way CONTRIBUTING proves a single page (ONE_PAGE). Every run appends one JSON line to
 test-artifacts/suite-times.jsonl: when, the commit, what ran, wall seconds and each part's,
 whether it passed, pytest's summary lines, the time per group and the slowest tests, as the
-suite's own summary printed them. A fresh clone's time is
-`.ci/run`'s and is not taken here: it needs a new checkout.
+suite's own summary printed them; a failed run's whole output goes to test-artifacts/bench/.
+A fresh clone's time is `.ci/run`'s and is not taken here: it needs a new checkout.
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ from harness import suite
 from harness.dockerfiles import REPO
 
 TIMES = REPO / "test-artifacts" / "suite-times.jsonl"
+# A failed run's whole output: the record names the failed tests, this file says why they failed
+# (a failure that shows once in three runs cannot be asked again).
+OUTPUTS = REPO / "test-artifacts" / "bench"
 ONE_PAGE = ["docs/ko/python.md"]
 GROUP_LINE = re.compile(r"^\s*(\w+):\s+([\d.]+) s over (\d+) tests$", re.MULTILINE)
 SLOW_LINE = re.compile(r"^([\d.]+)s (?:setup|call|teardown)\s+(\S+)$", re.MULTILINE)
@@ -48,7 +51,7 @@ def timed(what: str, args: list[str]) -> dict:
         groups[name] = round(groups.get(name, 0) + float(group_seconds), 1)
     slowest = sorted(([float(s), test] for s, test in SLOW_LINE.findall(result.stdout)), reverse=True)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True)
-    return {
+    record = {
         "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "commit": commit.stdout.strip(),
         "what": what,
@@ -60,6 +63,12 @@ def timed(what: str, args: list[str]) -> dict:
         "slowest": slowest[:SLOWEST],
         "failed": FAILED_LINE.findall(result.stdout),
     }
+    if result.returncode != 0:
+        OUTPUTS.mkdir(parents=True, exist_ok=True)
+        output = OUTPUTS / f"{record['when'].replace(':', '')}-{what.replace(' ', '-')}.log"
+        output.write_text(result.stdout + result.stderr)
+        record["output"] = str(output.relative_to(REPO))
+    return record
 
 
 def main(argv: list[str]) -> int:
@@ -78,6 +87,8 @@ def main(argv: list[str]) -> int:
                   f"{record['summary']}", flush=True)
             for test in record["failed"]:
                 print(f"bench:   failed: {test}", flush=True)
+            if "output" in record:
+                print(f"bench:   its output: {record['output']}", flush=True)
     print(f"bench: appended to {TIMES.relative_to(REPO)}")
     return 0 if all(record["passed"] for record in records) else 1
 

@@ -24,3 +24,6 @@ def test_a_failing_run_records_which_tests_failed(tmp_path):
     record = bench.timed("a failing module", args)
     assert not record["passed"]
     assert [test.split("::")[-1] for test in record["failed"]] == ["test_fails"], record
+    output = bench.REPO / record["output"]  # why it failed, kept beside the times
+    assert "assert False" in output.read_text()
+    output.unlink()
