@@ -60,7 +60,7 @@ def dev_dependencies(tag: str) -> list[str]:
 
 def distributions(tag: str) -> list[str]:
     """Every installed Python distribution's .dist-info folder."""
-    return list(_distributions(images.client().images.get(tag).id))
+    return list(_distributions(images.image_id(tag)))
 
 
 @functools.cache

@@ -33,8 +33,8 @@ from harness.dockerfiles import EXAMPLES, REPO
 BUILT_BY = "dev.multistage-guide.built-by"
 LOCK = Path("/tmp/multistage-guide-build.lock")
 # Set in the environment of a command that runs while its caller holds LOCK (a page's console
-# block that may build runs under build_lock()): a build it starts (scripts/nox -s exercise) must not wait for
-# the lock its own caller holds.
+# block that may build runs under build_lock()): a build it starts (scripts/nox -s exercise)
+# must not wait for the lock its own caller holds.
 LOCK_HELD = "MULTISTAGE_GUIDE_BUILD_LOCK_HELD"
 # What Docker puts into every container it creates, whatever the image holds.
 ADDED_BY_DOCKER = frozenset({"/.dockerenv", "/dev", "/dev/console", "/dev/pts", "/dev/shm", "/proc",
@@ -209,7 +209,7 @@ def _changeable_in_export(tag: str, path: str) -> str:
     assert uid.isdigit() and (not gid or gid.isdigit()), f"USER {user!r} is not numeric"
     uid, gid = int(uid), int(gid or uid)
     found = []
-    for member in _members(client().images.get(tag).id):
+    for member in _members(image_id(tag)):
         name = "/" + member.name.rstrip("/")
         if name != path and not name.startswith(path.rstrip("/") + "/"):
             continue
@@ -220,10 +220,16 @@ def _changeable_in_export(tag: str, path: str) -> str:
     return "\n".join(found)
 
 
+def image_id(tag: str) -> str:
+    """The ID of the image a tag names: what the caches below are keyed by, so that a page's
+    tag and a test's tag of the same image share their answers."""
+    return client().images.get(tag).id
+
+
 def files(tag: str) -> frozenset[str]:
     """Every path in the image's filesystem, read from a created (never started) container's
     export: it works on images without a shell, such as those FROM scratch."""
-    return _files(client().images.get(tag).id)
+    return _files(image_id(tag))
 
 
 @contextlib.contextmanager
@@ -246,7 +252,7 @@ def _members(image_id: str) -> tuple[tarfile.TarInfo, ...]:
 
 def file_sizes(tag: str) -> dict[str, int]:
     """Each regular file of the image and its size in bytes."""
-    return {"/" + m.name: m.size for m in _members(client().images.get(tag).id) if m.isfile()
+    return {"/" + m.name: m.size for m in _members(image_id(tag)) if m.isfile()
             and "/" + m.name not in ADDED_BY_DOCKER}
 
 
@@ -257,7 +263,7 @@ def _files(image_id: str) -> frozenset[str]:
 
 
 def has_shell(tag: str) -> bool:
-    return _has_shell(client().images.get(tag).id)
+    return _has_shell(image_id(tag))
 
 
 @functools.cache
@@ -278,7 +284,7 @@ PRESENT = ('for thing do case "$thing" in */*) test -e "$thing" ;; *) command -v
 def present(tag: str, things) -> list[str]:
     """Which of `things` the image has: a word with a slash is a path, any other a program on
     PATH. One container for all of them (an audit asks about twenty at once)."""
-    return list(_present(client().images.get(tag).id, tuple(things)))
+    return list(_present(image_id(tag), tuple(things)))
 
 
 @functools.cache
@@ -309,7 +315,7 @@ def has_path(tag: str, path: str) -> bool:
 def read_file(tag: str, path: str) -> bytes | None:
     """A regular file of the image, read from a created (never started) container; None when
     there is none at `path`. Works on images without a shell."""
-    with _created(client().images.get(tag).id) as container:
+    with _created(image_id(tag)) as container:
         try:
             stream, _ = container.get_archive(path)
         except docker.errors.NotFound:

@@ -318,14 +318,15 @@ def run_command(command: Command, block: ConsoleBlock, namespace: dict) -> Outco
     watch = may_start_containers(command.text)
     before = containers() if watch else set()
     argv, env = ["bash", "-o", "pipefail", "-ec", command.text], stores.environment(block.engine)
-    builds = may_build(command.text)
+    lock = contextlib.nullcontext()
+    if may_build(command.text):  # under the build lock, as every build of the harness
+        lock, env = images.build_lock(), lock_held(env)
     try:
-        # Under the build lock, as every build of the harness. The block's timeout starts once
-        # the lock is held: on a new machine a test's first arm64 build under QEMU holds it for
-        # a quarter of an hour, and the wait is not the command's.
-        with images.build_lock() if builds else contextlib.nullcontext():
-            result = transient.run_command(argv, cwd=block.cwd, env=lock_held(env) if builds else env,
-                                           capture_output=True, text=True, timeout=block.timeout)
+        # The block's timeout starts once the lock is held: on a new machine a test's first
+        # arm64 build under QEMU holds it for a quarter of an hour, and the wait is not the command's.
+        with lock:
+            result = transient.run_command(argv, cwd=block.cwd, env=env, capture_output=True, text=True,
+                                           timeout=block.timeout)
     except subprocess.TimeoutExpired:
         return Outcome(None)
     finally:  # on Ctrl-C too: the page's teardown removes what the command started

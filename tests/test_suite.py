@@ -4,9 +4,9 @@ and the examples' READMEs on one worker; a test module on one worker whole; the 
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
 
@@ -86,7 +86,7 @@ def test_a_part_that_selects_nothing_is_no_failure_but_a_failing_part_is(codes, 
 def test_a_nearly_full_disk_stops_the_run_and_says_what_to_do(tmp_path, monkeypatch):
     """harness.session.require_engine's second check: a run that would stop halfway with "No
     space left on device" stops before it starts."""
-    nearly_full = shutil._ntuple_diskusage(total=100 * 10**9, used=99 * 10**9, free=10**9)
+    nearly_full = SimpleNamespace(total=100 * 10**9, used=99 * 10**9, free=10**9)
     monkeypatch.setattr(session.shutil, "disk_usage", lambda path: nearly_full)
     problem = session.disk_problem(tmp_path)
     assert problem.startswith(f"only 1.0 GB is free on the disk of {tmp_path}, where the engine keeps")
@@ -94,7 +94,7 @@ def test_a_nearly_full_disk_stops_the_run_and_says_what_to_do(tmp_path, monkeypa
 
 
 def test_room_enough_or_an_engine_whose_disk_is_elsewhere_is_no_problem(tmp_path, monkeypatch):
-    roomy = shutil._ntuple_diskusage(total=100 * 10**9, used=10 * 10**9, free=90 * 10**9)
+    roomy = SimpleNamespace(total=100 * 10**9, used=10 * 10**9, free=90 * 10**9)
     monkeypatch.setattr(session.shutil, "disk_usage", lambda path: roomy)
     assert session.disk_problem(tmp_path) is None
     assert session.disk_problem(tmp_path / "inside-a-virtual-machine") is None
