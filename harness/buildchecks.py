@@ -20,6 +20,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness import buildx
 from harness.dockerfiles import REPO, example_dockerfiles
 
 
@@ -47,7 +48,7 @@ class Target:
 
 def call(dockerfile: Path, method: str) -> dict:
     """`docker buildx build --call=METHOD,format=json` on one Dockerfile, its folder as context."""
-    result = subprocess.run(["docker", "buildx", "build", f"--call={method},format=json",
+    result = subprocess.run([*buildx.program(), "build", f"--call={method},format=json",
                              "-f", str(dockerfile), str(dockerfile.parent)], capture_output=True, text=True)
     try:
         report = json.loads(result.stdout)

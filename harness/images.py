@@ -1,6 +1,6 @@
 """Build example images with BuildKit and look inside them.
 
-Builds go through the `docker buildx` CLI (the Docker SDK cannot drive BuildKit); inspection
+Builds go through the buildx CLI (harness.buildx; the Docker SDK cannot drive BuildKit); inspection
 and containers go through the Docker SDK. Every image the harness builds is tagged
 `guide/<example>:<target>` and labelled, so `nox -s clean` can find and remove them all.
 
@@ -28,6 +28,7 @@ import docker
 import docker.errors
 
 from harness import stores, transient
+from harness.buildx import program as buildx_program
 from harness.dockerfiles import EXAMPLES, REPO
 
 BUILT_BY = "dev.multistage-guide.built-by"
@@ -98,7 +99,7 @@ def buildx(context: Path, *, target: str | None = None, tag: str | None = None,
            extra: list[str] | None = None, load: bool = True, engine: str = "classic") -> Build:
     """Run `docker buildx build` and return its log; raise BuildFailed on a non-zero exit.
     engine="containerd" builds on the engine with the containerd image store (harness.stores)."""
-    cmd = ["docker", "buildx", "build", "--progress=plain", "--label", f"{BUILT_BY}=harness"]
+    cmd = ["build", "--progress=plain", "--label", f"{BUILT_BY}=harness"]
     if load:
         cmd.append("--load")
     if target:
@@ -113,10 +114,11 @@ def buildx(context: Path, *, target: str | None = None, tag: str | None = None,
     cmd.append(str(context))
     with build_lock():
         started = time.monotonic()
-        result = subprocess.run(cmd, capture_output=True, text=True, env=stores.environment(engine))
+        result = subprocess.run([*buildx_program(), *cmd], capture_output=True, text=True,
+                                env=stores.environment(engine))
         seconds = time.monotonic() - started
     if result.returncode != 0:
-        raise BuildFailed(cmd, result.stdout + result.stderr)
+        raise BuildFailed(["docker", "buildx", *cmd], result.stdout + result.stderr)
     return Build(tag or "", result.stderr, seconds)
 
 

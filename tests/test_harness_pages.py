@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from _pytest.outcomes import Skipped
 
-from harness import claims, images
+from harness import buildx, claims, images
 from harness.dockerfiles import REPO
 from harness.pages import SharedRuns, make_sybil, may_build, may_start_containers
 
@@ -64,6 +64,23 @@ def test_wrong_expected_output_fails_with_both_outputs():
 
 def test_a_command_past_its_timeout_fails():
     assert "console_timeout.md:5: `sleep 5` did not finish in 1 s" in failure("console_timeout.md")
+
+
+def test_the_harness_builds_with_buildx_by_itself_as_docker_buildx_builds():
+    """images.buildx runs buildx's own program (harness.buildx), which starts it once rather
+    than twice: the image is the one `docker buildx build` makes, and a failure names the
+    command as a reader types it."""
+    program = buildx.program()
+    assert len(program) == 1 and Path(program[0]).name == "docker-buildx", program
+    context = REPO / "tests" / "fixtures" / "tiny"
+    built = images.buildx(context, target="builder", tag="guide/buildx-cli:standalone")
+    with images.build_lock():
+        subprocess.run(["docker", "buildx", "build", "--load", "--label", f"{images.BUILT_BY}=harness",
+                        "--target", "builder", "-t", "guide/buildx-cli:plugin", str(context)],
+                       check=True, capture_output=True)
+    assert images.image_id(built.tag) == images.image_id("guide/buildx-cli:plugin")
+    with pytest.raises(images.BuildFailed, match=r"build failed: docker buildx build .*--target missing"):
+        images.buildx(context, target="missing", load=False)
 
 
 def test_a_commands_timeout_does_not_count_the_wait_for_the_build_lock(tmp_path, monkeypatch):
