@@ -9,7 +9,6 @@ server without its static files, and each layer with the Dockerfile step and sta
 
 from __future__ import annotations
 
-import functools
 import json
 import posixpath
 import re
@@ -17,7 +16,7 @@ from dataclasses import dataclass
 
 import docker.errors
 
-from harness import images, stagechecks
+from harness import images, outcomes, stagechecks
 from harness.dockerfiles import Stage
 
 # Compilers, make, and the C library's headers (libc6-dev, which build-essential brings).
@@ -59,16 +58,17 @@ def dev_dependencies(tag: str) -> list[str]:
 
 
 def distributions(tag: str) -> list[str]:
-    """Every installed Python distribution's .dist-info folder."""
-    return list(_distributions(images.image_id(tag)))
+    """Every installed Python distribution's .dist-info folder; once per run for images that
+    run the same, as images.present."""
+    return list(outcomes.once(("distributions", images.runs_the_same(tag)),
+                              lambda: _distributions(images.image_id(tag))))
 
 
-@functools.cache
-def _distributions(image_id: str) -> tuple[str, ...]:
+def _distributions(image_id: str) -> list[str]:
     if not images.has_shell(image_id):
-        return tuple(sorted(p for p in images.files(image_id) if p.endswith(".dist-info")))
+        return sorted(p for p in images.files(image_id) if p.endswith(".dist-info"))
     code, output = images.run_output(image_id, "sh", "-c", FIND_DISTRIBUTIONS, entrypoint="")
-    return tuple(sorted(line for line in output.splitlines() if line.endswith(".dist-info")))
+    return sorted(line for line in output.splitlines() if line.endswith(".dist-info"))
 
 
 def project_name(dist_info: str) -> str:

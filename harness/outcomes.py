@@ -1,4 +1,6 @@
-"""Checks that run once per run of the suite: a runtime contract point, a `readonly` answer.
+"""Checks that run once per run of the suite: a runtime contract point, a `readonly` answer,
+which paths and programs an image holds (images.present), its Python distributions
+(imagechecks.distributions).
 
 Their outcome depends only on what an image runs (images.runs_the_same), and several tests ask
 the same of the same image: a page's claim on `python-api:runner` and the example's test module
@@ -18,20 +20,22 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 FOLDER = "MULTISTAGE_GUIDE_OUTCOMES"  # the environment variable the workers inherit
-_KEPT: dict[str, str | None] = {}
+_KEPT: dict[str, Any] = {}
 
 
-def once(key: tuple, check: Callable[[], str | None]) -> str | None:
-    """check()'s outcome (None, or what went wrong), checked once per run for `key`."""
+def once(key: tuple, check: Callable[[], Any]) -> Any:
+    """check()'s outcome, checked once per run for `key`: a value JSON keeps (a check's None or
+    what went wrong, a question's list of answers)."""
     name = hashlib.sha256(json.dumps(key).encode()).hexdigest()[:32]
     if name not in _KEPT:
         _KEPT[name] = _shared(name, check)
     return _KEPT[name]
 
 
-def _shared(name: str, check: Callable[[], str | None]) -> str | None:
+def _shared(name: str, check: Callable[[], Any]) -> Any:
     folder = os.environ.get(FOLDER)
     if not folder or not Path(folder).is_dir():
         return check()

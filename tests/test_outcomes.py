@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from harness import outcomes
+from harness import images, outcomes
 from harness.dockerfiles import REPO
 
 # A process of its own, as a worker is: it checks, or reads the answer another process left.
@@ -59,3 +59,33 @@ def test_a_check_that_raised_is_checked_again(tmp_path, monkeypatch):
     assert outcomes.once(("readonly", "image"), flaky) is None
     assert outcomes.once(("readonly", "image"), flaky) is None  # kept: not checked a third time
     assert len(calls) == 2
+
+
+def test_two_tags_of_one_build_share_what_they_hold(tmp_path, monkeypatch):
+    """images.present asks an image once per run: a page's tag and the harness's labelled tag
+    of the same build (two image IDs) share the answer; an image that holds something else,
+    or another question, is asked again."""
+    monkeypatch.setenv(outcomes.FOLDER, str(tmp_path))
+    monkeypatch.setattr(outcomes, "_KEPT", {})
+    context = REPO / "tests" / "fixtures" / "tiny"
+    images.buildx(context, target="builder", tag="guide/outcomes-probe:builder")
+    images.buildx(context, target="test", tag="guide/outcomes-probe:test")
+    with images.build_lock():  # as a page builds: no label
+        subprocess.run(["docker", "buildx", "build", "--load", "--target", "builder",
+                        "-t", "outcomes-probe:builder", str(context)], check=True, capture_output=True)
+    assert images.image_id("guide/outcomes-probe:builder") != images.image_id("outcomes-probe:builder")
+    asked: list[tuple[str, ...]] = []
+    really = images._present
+
+    def counted(image, things):
+        asked.append(things)
+        return really(image, things)
+
+    monkeypatch.setattr(images, "_present", counted)
+    wanted = ["sh", "/artifact", "/tested"]
+    assert images.present("guide/outcomes-probe:builder", wanted) == ["sh", "/artifact"]
+    assert images.present("outcomes-probe:builder", wanted) == ["sh", "/artifact"]
+    assert len(asked) == 1
+    assert images.present("guide/outcomes-probe:test", wanted) == wanted
+    assert images.present("outcomes-probe:builder", ["/tested"]) == []
+    assert len(asked) == 3
