@@ -37,7 +37,7 @@ PYTHON_TOOLS = frozenset({
 # The words BuildKit's SecretsUsedInArgOrEnv looks for in a name, split at _ and -.
 SECRET_WORDS = frozenset({"token", "secret", "password", "passwd", "pwd", "pass", "apikey", "auth",
                           "credential", "credentials", "key", "private"})
-FIND_DISTRIBUTIONS = "find / -xdev -type d -name '*.dist-info' 2>/dev/null; true"
+FIND_DISTRIBUTIONS = "find / -xdev -type d -name '*.dist-info' 2>/dev/null; true"  # images.probe
 
 
 def workdir(tag: str) -> str:
@@ -67,7 +67,7 @@ def distributions(tag: str) -> list[str]:
 def _distributions(image_id: str) -> list[str]:
     if not images.has_shell(image_id):
         return sorted(p for p in images.files(image_id) if p.endswith(".dist-info"))
-    code, output = images.run_output(image_id, "sh", "-c", FIND_DISTRIBUTIONS, entrypoint="")
+    output = images.probe(image_id, FIND_DISTRIBUTIONS)
     return sorted(line for line in output.splitlines() if line.endswith(".dist-info"))
 
 

@@ -175,6 +175,27 @@ def run_output(tag: str, *command: str, entrypoint: str | None = "",
         container.remove(force=True)
 
 
+# The last line every probe prints. Under load the engine sometimes loses a short-lived
+# container's output (its log: `copy stream failed ... reading from a closed fifo`, about one a
+# minute in a warm run), and a probe would then read as "nothing found": a probe whose output
+# lacks this line runs again, and after PROBE_ATTEMPTS fails as lost, never as an answer.
+END_OF_PROBE = "end-of-probe"
+PROBE_ATTEMPTS = 3
+
+
+def probe(tag: str, script: str, *args: str) -> str:
+    """The output of `sh -c SCRIPT` in the image (exit status 0 expected), without its last line."""
+    for _ in range(PROBE_ATTEMPTS):
+        script_and_end = f"{script}\necho {END_OF_PROBE}"
+        code, output = run_output(tag, "sh", "-c", script_and_end, "sh", *args, entrypoint="")
+        if code != 0:
+            raise AssertionError(f"a probe of {tag} exited with {code}: {output[-300:]}")
+        if output.rstrip().endswith(END_OF_PROBE):
+            return output.rstrip().removesuffix(END_OF_PROBE)
+    raise AssertionError(f"a probe of {tag} lost its output {PROBE_ATTEMPTS} times (the engine did not "
+                         f"copy it); what arrived: {output[-300:]!r}")
+
+
 # docker run --read-only --cap-drop=ALL --security-opt=no-new-privileges: the runner policy.
 HARDENED = {"read_only": True, "cap_drop": ["ALL"], "security_opt": ["no-new-privileges"]}
 
@@ -280,7 +301,7 @@ def _has_shell(image_id: str) -> bool:
 
 # Each argument: a path when it has a slash, else a program looked up on PATH; prints those found.
 PRESENT = ('for thing do case "$thing" in */*) test -e "$thing" ;; *) command -v "$thing" >/dev/null ;; '
-           'esac && echo "$thing"; done; true')
+           'esac && echo "$thing"; done')
 
 
 def present(tag: str, things) -> list[str]:
@@ -301,10 +322,7 @@ def _present(image_id: str, things: tuple[str, ...]) -> list[str]:
         found = files(image_id)
         return [t for t in things if (t.rstrip("/") in found if "/" in t
                                       else any(f"{folder}/{t}" in found for folder in PATH_FOLDERS))]
-    code, output = run_output(image_id, "sh", "-c", PRESENT, "sh", *things, entrypoint="")
-    if code != 0:
-        raise AssertionError(f"looking for {' '.join(things)} in {image_id} failed: {output[-300:]}")
-    printed = set(output.split())
+    printed = set(probe(image_id, PRESENT, *things).split())
     return [t for t in things if t in printed]
 
 

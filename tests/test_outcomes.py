@@ -89,3 +89,13 @@ def test_two_tags_of_one_build_share_what_they_hold(tmp_path, monkeypatch):
     assert images.present("guide/outcomes-probe:test", wanted) == wanted
     assert images.present("outcomes-probe:builder", ["/tested"]) == []
     assert len(asked) == 3
+
+
+def test_a_probe_whose_output_was_lost_fails_instead_of_answering():
+    """An answer is shared, so a wrong one would spread: a probe's output that stops before its
+    last line (as when the engine loses a container's output) is tried again and then fails;
+    it never reads as "nothing found"."""
+    images.buildx(REPO / "tests" / "fixtures" / "tiny", target="builder", tag="guide/outcomes-probe:builder")
+    assert images.probe("guide/outcomes-probe:builder", 'echo "found $1"', "it").split() == ["found", "it"]
+    with pytest.raises(AssertionError, match="lost its output 3 times.*'found it"):
+        images.probe("guide/outcomes-probe:builder", 'echo "found $1"; exit 0', "it")
