@@ -60,8 +60,8 @@ def dev_dependencies(tag: str) -> list[str]:
 def distributions(tag: str) -> list[str]:
     """Every installed Python distribution's .dist-info folder; once per run for images that
     run the same, as images.present."""
-    return list(outcomes.once(("distributions", images.runs_the_same(tag)),
-                              lambda: _distributions(images.image_id(tag))))
+    image, same = images.identity(tag)
+    return list(outcomes.once(("distributions", same), lambda: _distributions(image)))
 
 
 def _distributions(image_id: str) -> list[str]:

@@ -185,8 +185,8 @@ PROBE_ATTEMPTS = 3
 
 def probe(tag: str, script: str, *args: str) -> str:
     """The output of `sh -c SCRIPT` in the image (exit status 0 expected), without its last line."""
+    script_and_end = f"{script}\necho {END_OF_PROBE}"
     for _ in range(PROBE_ATTEMPTS):
-        script_and_end = f"{script}\necho {END_OF_PROBE}"
         code, output = run_output(tag, "sh", "-c", script_and_end, "sh", *args, entrypoint="")
         if code != 0:
             raise AssertionError(f"a probe of {tag} exited with {code}: {output[-300:]}")
@@ -313,8 +313,8 @@ def present(tag: str, things) -> list[str]:
     wanted = tuple(things)
     if not wanted:
         return []
-    key = ("present", runs_the_same(tag), *wanted)
-    return list(outcomes.once(key, lambda: _present(image_id(tag), wanted)))
+    image, same = identity(tag)
+    return list(outcomes.once(("present", same, *wanted), lambda: _present(image, wanted)))
 
 
 def _present(image_id: str, things: tuple[str, ...]) -> list[str]:
@@ -390,10 +390,16 @@ def runs_the_same(tag: str) -> str:
     """What a container of the image runs, as a digest: its layers, platform and configuration
     without the labels. Two tags with the same digest run the same thing, whatever their labels
     say (the harness labels its builds; a page's `docker build` does not)."""
+    return identity(tag)[1]
+
+
+def identity(tag: str) -> tuple[str, str]:
+    """The image's ID and runs_the_same's digest, from one inspect: a shared answer is keyed by
+    the digest and checked on that ID, the same image even if the tag moves in between."""
     attrs = client().images.get(tag).attrs
     config = {key: value for key, value in (attrs["Config"] or {}).items() if key != "Labels"}
     facts = [attrs["RootFS"].get("Layers"), attrs["Os"], attrs["Architecture"], config]
-    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
+    return attrs["Id"], hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
 
 
 @functools.cache
