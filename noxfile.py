@@ -23,6 +23,7 @@ pinned with hashes.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -36,7 +37,19 @@ LOCKED_GROUPS = ("docs", "audit", "test", "lint")
 
 
 def install(session: nox.Session, group: str) -> None:
-    session.install("--require-hashes", "-r", f"requirements/{group}.txt")
+    """The group's pinned requirements, unless this virtual environment got exactly them
+    before. pip takes half a second to find everything installed already, and each
+    `scripts/nox -s audit` or `-s exercise` paid it again. The record of what was installed
+    lives in the environment: a new environment (nox makes one when the Python changes, or
+    after `rm -rf .nox`) installs again, and so does a changed requirements file."""
+    requirements = Path("requirements") / f"{group}.txt"
+    digest = hashlib.sha256(requirements.read_bytes()).hexdigest()
+    record = Path(session.virtualenv.location) / f"installed-{group}.sha256"
+    if record.is_file() and record.read_text() == digest:
+        session.log(f"requirements/{group}.txt: installed already ({record.name})")
+        return
+    session.install("--require-hashes", "-r", str(requirements))
+    record.write_text(digest)
 
 
 def build_site(session: nox.Session) -> None:

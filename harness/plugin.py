@@ -44,7 +44,7 @@ GROUPS = (
                  "tests/test_bench.py", "tests/test_interrupt.py", "tests/test_clean.py",
                  "tests/test_ensure_docker.py", "tests/test_stores.py", "tests/test_base_images.py",
                  "tests/test_measurements.py", "tests/test_suite.py",
-                 "tests/test_outcomes.py")),
+                 "tests/test_outcomes.py", "tests/test_noxfile.py")),
     ("examples", ("tests/",)),
 )
 # Work units that start first, longest first, so that no worker is left with a long one at the
