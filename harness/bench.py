@@ -9,11 +9,17 @@ test-artifacts/suite-times.jsonl: when, the commit, what ran, wall seconds and e
 whether it passed, pytest's summary lines, the time per group and the slowest tests, as the
 suite's own summary printed them; a failed run's whole output goes to test-artifacts/bench/.
 A fresh clone's time is `.ci/run`'s and is not taken here: it needs a new checkout.
+
+Each record also carries the time of a fixed piece of work on one core, taken just before and
+just after the run (reference_seconds). On a virtual machine the CPU a run gets can change
+within the hour (the same work, on the same idle machine, took a third less time half an hour
+later). A run that got slower while the reference did too is the machine, not the suite.
 """
 
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import re
 import subprocess
@@ -38,13 +44,27 @@ SLOWEST = 15
 FAILED_LINE = re.compile(r"^(?:FAILED|ERROR) (\S+)", re.MULTILINE)
 
 
+REFERENCE_ROUNDS = 2_000_000
+
+
+def reference_seconds(rounds: int = REFERENCE_ROUNDS) -> float:
+    """Seconds this process takes for `rounds` SHA-256 hashes of the previous hash: CPU work
+    on one core, with no files, engine or network in it."""
+    started, digest = time.perf_counter(), b""
+    for _ in range(rounds):
+        digest = hashlib.sha256(digest).digest()
+    return round(time.perf_counter() - started, 2)
+
+
 def timed(what: str, args: list[str]) -> dict:
     """One run of the suite (both parts, harness.suite) with `args`, as a record: the parts'
     summary lines, their time per group added up, their slowest tests merged."""
+    reference = [reference_seconds()]
     started = time.monotonic()
     result = subprocess.run([sys.executable, "-m", "harness.suite", *args], cwd=REPO, capture_output=True,
                             text=True)
     seconds = round(time.monotonic() - started, 1)
+    reference.append(reference_seconds())
     summaries = [line.strip("= ") for line in result.stdout.splitlines() if SUMMARY_LINE.search(line)]
     groups: dict[str, float] = {}
     for name, group_seconds, _ in GROUP_LINE.findall(result.stdout):
@@ -62,6 +82,7 @@ def timed(what: str, args: list[str]) -> dict:
         "groups": groups,
         "slowest": slowest[:SLOWEST],
         "failed": FAILED_LINE.findall(result.stdout),
+        "reference_seconds": reference,
     }
     if result.returncode != 0:
         OUTPUTS.mkdir(parents=True, exist_ok=True)
@@ -85,6 +106,9 @@ def main(argv: list[str]) -> int:
             record = records[-1]
             print(f"bench: {what}: {record['seconds']:.0f} s, {'passed' if record['passed'] else 'FAILED'}; "
                   f"{record['summary']}", flush=True)
+            before, after = record["reference_seconds"]
+            print(f"bench:   reference work ({REFERENCE_ROUNDS:,} SHA-256 rounds on one core): "
+                  f"{before:.2f} s before, {after:.2f} s after", flush=True)
             for test in record["failed"]:
                 print(f"bench:   failed: {test}", flush=True)
             if "output" in record:

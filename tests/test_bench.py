@@ -14,6 +14,15 @@ def test_a_timed_run_records_its_summary_groups_and_slowest_tests():
     assert set(record["parts"]) == {"parallel", "alone"}  # both parts of harness.suite ran
     assert record["slowest"]
     assert all(test.startswith("tests/test_tokens.py::") for _, test in record["slowest"])
+    assert len(record["reference_seconds"]) == 2 and all(s > 0 for s in record["reference_seconds"])
+
+
+def test_the_reference_work_takes_longer_when_there_is_more_of_it():
+    """It measures work done, not a constant: four times the rounds take more than twice as long
+    (the fastest of three tries each, since the other workers share the cores)."""
+    one = min(bench.reference_seconds(100_000) for _ in range(3))
+    four = min(bench.reference_seconds(400_000) for _ in range(3))
+    assert four > 2 * one > 0
 
 
 def test_a_failing_run_records_which_tests_failed(tmp_path):
