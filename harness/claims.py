@@ -181,12 +181,16 @@ def check_readonly(image: str, port: str, path: str, *mounts: str, then=None) ->
             not all(m.startswith("tmpfs=/") for m in mounts):
         raise ClaimError("readonly takes a port number, a path that starts with / and tmpfs=/DIR words")
     if then is None:
-        return outcomes.once(("readonly", images.runs_the_same(image), port, path, *mounts),
-                             lambda: _readonly(image, port, path, *mounts))
+        # Kept under the digest and checked on the ID of one inspect: the same image, even if
+        # the tag moves meanwhile (contract._checked).
+        image_id, same = images.identity(image)
+        return outcomes.once(("readonly", same, port, path, *mounts),
+                             lambda: _readonly(image_id, port, path, *mounts, name=image))
     return _readonly(image, port, path, *mounts, then=then)
 
 
-def _readonly(image: str, port: str, path: str, *mounts: str, then=None) -> str | None:
+def _readonly(image: str, port: str, path: str, *mounts: str, then=None,
+              name: str | None = None) -> str | None:
     if problem := numeric_user(image):
         return problem
     config = images.client().images.get(image).attrs["Config"]
@@ -202,7 +206,7 @@ def _readonly(image: str, port: str, path: str, *mounts: str, then=None) -> str 
         return f"uid {uid} can write in {workdir}: {' '.join(output.split())}"
     tmpfs = {mount.split("=", 1)[1]: "" for mount in mounts}
     try:
-        with images.running(image, int(port), tmpfs=tmpfs, **HARDENED) as (container, url):
+        with images.running(image, int(port), name=name, tmpfs=tmpfs, **HARDENED) as (container, url):
             deadline = time.monotonic() + images.startup_seconds(image)
             while True:
                 try:

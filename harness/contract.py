@@ -191,8 +191,8 @@ def check_user(tag: str, runtime: str) -> str | None:
     return None
 
 
-def check_drain(tag: str, runtime: str, port: int) -> str | None:
-    with images.running(tag, port) as (container, url):
+def check_drain(tag: str, runtime: str, port: int, name: str | None = None) -> str | None:
+    with images.running(tag, port, name=name) as (container, url):
         images.wait_http(url + "/health", timeout=images.startup_seconds(tag))
         return drain_in_flight(container, url)
 
@@ -233,15 +233,18 @@ def check_point(tag: str, runtime: str, port: int, point: str) -> str | None:
     (images.runs_the_same) image (harness.outcomes): a page's claim on `python-api:runner`
     reuses the example test's outcome for `guide/python-api:runner`, the same layers and
     configuration with other labels."""
-    return _checked(images.runs_the_same(tag), tag, runtime, port, point)
+    return _checked(*images.identity(tag), tag, runtime, port, point)
 
 
-def _checked(same: str, tag: str, runtime: str, port: int, point: str) -> str | None:
+def _checked(image: str, same: str, tag: str, runtime: str, port: int, point: str) -> str | None:
+    """The point's outcome, kept under `same` (images.runs_the_same) and checked on `image`, the
+    ID that came with it from one inspect: the image the answer is kept for, even if `tag` is
+    moved to another image meanwhile. `tag` names it in messages."""
     key = ("contract", same, runtime, port, point)
     if point == "drain":
-        return outcomes.once(key, lambda: check_drain(tag, runtime, port))
+        return outcomes.once(key, lambda: check_drain(image, runtime, port, name=tag))
     check = {"tls": check_tls, "zone": check_zone, "user": check_user}[point]
-    return outcomes.once(key, lambda: check(tag, runtime))
+    return outcomes.once(key, lambda: check(image, runtime))
 
 
 def check_points(tag: str, runtime: str, port: int,
@@ -251,8 +254,8 @@ def check_points(tag: str, runtime: str, port: int,
     side, they take about as long as the slowest one. A test that reports each point on its own
     asks for all of them on its first point, and the others are then known."""
     with concurrent.futures.ThreadPoolExecutor(len(points)) as pool:
-        same = images.runs_the_same(tag)  # one inspect for all the points
-        futures = {point: pool.submit(_checked, same, tag, runtime, port, point) for point in points}
+        image, same = images.identity(tag)  # one inspect for all the points
+        futures = {point: pool.submit(_checked, image, same, tag, runtime, port, point) for point in points}
         return {point: future.result() for point, future in futures.items()}
 
 

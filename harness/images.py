@@ -368,8 +368,9 @@ class ContainerExited(AssertionError):
 
 
 @contextlib.contextmanager
-def running(tag: str, port: int, **kwargs):
+def running(tag: str, port: int, name: str | None = None, **kwargs):
     """Start a container with `port` published on 127.0.0.1; yield (container, base_url).
+    `name` is how a message names the image (a checked image's tag, when `tag` is its ID).
 
     The container is removed when the block ends, on failure too.
     """
@@ -379,7 +380,7 @@ def running(tag: str, port: int, **kwargs):
         published = (container.attrs["NetworkSettings"]["Ports"] or {}).get(f"{port}/tcp")
         if not published:
             logs = container.logs().decode(errors="replace").strip()
-            raise ContainerExited(f"{tag} stopped ({container.status}) before port {port} was "
+            raise ContainerExited(f"{name or tag} stopped ({container.status}) before port {port} was "
                                   f"published: {logs[-300:]}")
         yield container, f"http://127.0.0.1:{published[0]['HostPort']}"
     finally:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import claims, contract, images, transient
+from harness import claims, contract, images, outcomes, transient
 from harness.dockerfiles import REPO
 
 TAG = "guide/contract-fixture:broken"
@@ -92,3 +92,34 @@ def test_under_qemu_the_drain_is_checked_in_the_read_only_container(broken):
     assert points["drain"].startswith("docker stop with a request in flight: the request got "), points
     assert points["drain"].endswith("the process exited 137"), points
     assert points["user"].startswith("user lookup of uid 10001"), points
+
+
+@pytest.fixture
+def moving_tag(broken, monkeypatch):
+    """A tag of the fixture that moves to debian:trixie-slim (root, no Python) right after the
+    check has inspected it, with no outcome kept yet in this process or shared with others."""
+    tag = f"{TAG}-moving"
+    images.client().images.get(TAG).tag(tag)
+    monkeypatch.setattr(outcomes, "_KEPT", {})
+    monkeypatch.delenv(outcomes.FOLDER, raising=False)
+    inspected = images.identity
+
+    def then_move(name: str) -> tuple[str, str]:
+        answer = inspected(name)
+        images.client().images.get("debian:trixie-slim").tag(tag)
+        return answer
+
+    monkeypatch.setattr(images, "identity", then_move)
+    yield tag
+    images.client().images.remove(tag)
+
+
+def test_a_point_is_checked_on_the_image_its_outcome_is_kept_for(moving_tag):
+    """The outcome is kept under the fixture's digest, so it must be the fixture's outcome even
+    when the tag moves to another image before the point runs."""
+    assert contract.check_point(moving_tag, "python", 8000, "user").startswith(
+        "user lookup of uid 10001: KeyError")
+
+
+def test_a_readonly_answer_is_checked_on_the_image_it_is_kept_for(moving_tag):
+    assert claims.check_readonly(moving_tag, "8000", "/health") is None
