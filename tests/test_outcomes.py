@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from harness import images, outcomes
+from harness import images, outcomes, transient
 from harness.dockerfiles import REPO
 
 # A process of its own, as a worker is: it checks, or reads the answer another process left.
@@ -99,3 +99,25 @@ def test_a_probe_whose_output_was_lost_fails_instead_of_answering():
     assert images.probe("guide/outcomes-probe:builder", 'echo "found $1"', "it").split() == ["found", "it"]
     with pytest.raises(AssertionError, match="lost its output 3 times.*'found it"):
         images.probe("guide/outcomes-probe:builder", 'echo "found $1"; exit 0', "it")
+
+
+def test_two_tags_of_one_build_share_what_their_user_can_change(tmp_path, monkeypatch):
+    """images.changeable_by_user, the audit's question to every runner, is asked once per run
+    for the tags of one build; another path, or another image, is asked again."""
+    monkeypatch.setenv(outcomes.FOLDER, str(tmp_path))
+    monkeypatch.setattr(outcomes, "_KEPT", {})
+    context = REPO / "tests" / "fixtures" / "tiny"
+    images.buildx(context, target="server-writable", tag="guide/outcomes-probe:server-writable")
+    images.buildx(context, target="server", tag="guide/outcomes-probe:server")
+    with images.build_lock():  # as a page builds: no label
+        subprocess.run(["docker", "buildx", "build", "--load", "--target", "server-writable",
+                        "-t", "outcomes-probe:server-writable", str(context)],
+                       check=True, capture_output=True)
+    started = len(transient.STARTED)  # the containers the harness started in this process
+    owned = images.changeable_by_user("guide/outcomes-probe:server-writable", "/app")
+    assert owned.split() == ["/app", "/app/server.pl"]
+    assert images.changeable_by_user("outcomes-probe:server-writable", "/app") == owned
+    assert len(transient.STARTED) == started + 1, "the page's tag of the same build was asked again"
+    assert images.changeable_by_user("guide/outcomes-probe:server", "/app") == ""
+    assert images.changeable_by_user("outcomes-probe:server-writable", "/app/server.pl") == "/app/server.pl"
+    assert len(transient.STARTED) == started + 3
