@@ -1,6 +1,6 @@
 """Checks that run once per run of the suite: a runtime contract point, a `readonly` answer,
-which paths and programs an image holds (images.present), its Python distributions
-(imagechecks.distributions).
+which paths and programs an image holds (images.present), what its runtime user can change
+(images.changeable_by_user), its Python distributions (imagechecks.distributions).
 
 Their outcome depends only on what an image runs (images.runs_the_same), and several tests ask
 the same of the same image: a page's claim on `python-api:runner` and the example's test module
