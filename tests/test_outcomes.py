@@ -61,19 +61,26 @@ def test_a_check_that_raised_is_checked_again(tmp_path, monkeypatch):
     assert len(calls) == 2
 
 
+def tags_of_one_build(monkeypatch, folder, target: str, other: str) -> None:
+    """An empty folder of shared answers; the fixture's TARGET built twice, as the harness
+    builds it (guide/outcomes-probe:TARGET, labelled) and as a page does (outcomes-probe:TARGET,
+    no label), two image IDs of one build; and its OTHER target, another image."""
+    monkeypatch.setenv(outcomes.FOLDER, str(folder))
+    monkeypatch.setattr(outcomes, "_KEPT", {})
+    context = REPO / "tests" / "fixtures" / "tiny"
+    images.buildx(context, target=target, tag=f"guide/outcomes-probe:{target}")
+    images.buildx(context, target=other, tag=f"guide/outcomes-probe:{other}")
+    with images.build_lock():
+        subprocess.run(["docker", "buildx", "build", "--load", "--target", target,
+                        "-t", f"outcomes-probe:{target}", str(context)], check=True, capture_output=True)
+    assert images.image_id(f"guide/outcomes-probe:{target}") != images.image_id(f"outcomes-probe:{target}")
+
+
 def test_two_tags_of_one_build_share_what_they_hold(tmp_path, monkeypatch):
     """images.present asks an image once per run: a page's tag and the harness's labelled tag
     of the same build (two image IDs) share the answer; an image that holds something else,
     or another question, is asked again."""
-    monkeypatch.setenv(outcomes.FOLDER, str(tmp_path))
-    monkeypatch.setattr(outcomes, "_KEPT", {})
-    context = REPO / "tests" / "fixtures" / "tiny"
-    images.buildx(context, target="builder", tag="guide/outcomes-probe:builder")
-    images.buildx(context, target="test", tag="guide/outcomes-probe:test")
-    with images.build_lock():  # as a page builds: no label
-        subprocess.run(["docker", "buildx", "build", "--load", "--target", "builder",
-                        "-t", "outcomes-probe:builder", str(context)], check=True, capture_output=True)
-    assert images.image_id("guide/outcomes-probe:builder") != images.image_id("outcomes-probe:builder")
+    tags_of_one_build(monkeypatch, tmp_path, "builder", "test")
     asked: list[tuple[str, ...]] = []
     really = images._present
 
@@ -104,15 +111,7 @@ def test_a_probe_whose_output_was_lost_fails_instead_of_answering():
 def test_two_tags_of_one_build_share_what_their_user_can_change(tmp_path, monkeypatch):
     """images.changeable_by_user, the audit's question to every runner, is asked once per run
     for the tags of one build; another path, or another image, is asked again."""
-    monkeypatch.setenv(outcomes.FOLDER, str(tmp_path))
-    monkeypatch.setattr(outcomes, "_KEPT", {})
-    context = REPO / "tests" / "fixtures" / "tiny"
-    images.buildx(context, target="server-writable", tag="guide/outcomes-probe:server-writable")
-    images.buildx(context, target="server", tag="guide/outcomes-probe:server")
-    with images.build_lock():  # as a page builds: no label
-        subprocess.run(["docker", "buildx", "build", "--load", "--target", "server-writable",
-                        "-t", "outcomes-probe:server-writable", str(context)],
-                       check=True, capture_output=True)
+    tags_of_one_build(monkeypatch, tmp_path, "server-writable", "server")
     started = len(transient.STARTED)  # the containers the harness started in this process
     owned = images.changeable_by_user("guide/outcomes-probe:server-writable", "/app")
     assert owned.split() == ["/app", "/app/server.pl"]
