@@ -3,6 +3,10 @@ their rules gets each warning with its line (tests/fixtures/buildchecks/)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from harness import buildchecks
@@ -32,3 +36,15 @@ def test_a_dockerfile_that_does_not_parse_is_named(tmp_path):
                 "dockerfile parse error on line 2: unknown instruction: FOO")
     with pytest.raises(buildchecks.CheckFailed, match=expected):
         buildchecks.warnings(broken)
+
+
+def test_without_an_engine_the_command_says_so_and_how_to_start_one():
+    """`python -m harness.buildchecks` (the lint session) with no engine on its socket: a line
+    that names the cause and the script that starts an engine, exit status 2, no traceback."""
+    environment = {**os.environ, "DOCKER_HOST": "unix:///nonexistent/docker.sock"}
+    result = subprocess.run([sys.executable, "-m", "harness.buildchecks", str(FIXTURE)], cwd=REPO,
+                            env=environment, capture_output=True, text=True)
+    assert result.returncode == 2, result
+    assert "Traceback" not in result.stderr, result.stderr
+    assert buildchecks.NO_ENGINE in result.stderr and "bash scripts/ensure-docker.sh" in result.stderr, \
+        result.stderr
