@@ -7,8 +7,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from harness import stores
 from harness.dockerfiles import EXAMPLES
 
@@ -17,15 +15,23 @@ from harness.dockerfiles import EXAMPLES
 MIN_FREE_BYTES = 5 * 10**9
 
 
-def require_engine() -> None:
-    """Stop the whole run, loudly, when no Docker engine answers (nothing here is verifiable),
-    or when the engine's disk is nearly full."""
+def engine_problem() -> str | None:
+    """What to do when no Docker engine answers, or when the engine's disk is nearly full;
+    None when it can work. The test session and the lint session's build checks ask it."""
     result = subprocess.run(["docker", "info", "--format", "{{.DockerRootDir}}"],
                             capture_output=True, text=True)
     if result.returncode != 0:
-        pytest.exit("no Docker engine answers `docker info`; run `bash scripts/ensure-docker.sh` "
-                    f"or start Docker.\n{result.stderr.strip()}", returncode=3)
-    if problem := disk_problem(Path(result.stdout.strip())):
+        return ("no Docker engine answers `docker info`; run `bash scripts/ensure-docker.sh` "
+                f"or start Docker.\n{result.stderr.strip()}")
+    return disk_problem(Path(result.stdout.strip()))
+
+
+def require_engine() -> None:
+    """Stop the whole run, loudly, when no Docker engine answers (nothing here is verifiable),
+    or when the engine's disk is nearly full."""
+    import pytest  # here, not above: the lint session imports this module without pytest
+
+    if problem := engine_problem():
         pytest.exit(problem, returncode=3)
 
 
