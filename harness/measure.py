@@ -46,7 +46,8 @@ What it records, all from runs on this machine:
   (`--no-cache-filter build`) after the engine's cache mounts were emptied, so the Go build
   cache starts empty: `cross_s` with Dockerfile (the stage runs on the build machine's
   platform and cross-compiles), `emulated_s` with Dockerfile.emulated (an arm64 Go toolchain
-  runs the same `go build` under QEMU). Each is the median of CROSS_RUNS builds, and both
+  runs the same `go build` under QEMU), and `emulator`, the QEMU that ran it (a newer QEMU
+  emulates several times faster). Each time is the median of CROSS_RUNS builds, and both
   binaries are checked to be aarch64. `--cross-build` measures only these.
 
 Each run is also added to data/history.json with the values that moved since the run before
@@ -353,10 +354,28 @@ CROSS_PLATFORM = "linux/arm64"
 CROSS_RUNS = 3
 
 
+BINFMT_AARCH64 = Path("/proc/sys/fs/binfmt_misc/qemu-aarch64")
+
+
+def emulator() -> str:
+    """The QEMU that binfmt_misc runs arm64 programs with here, as 'QEMU 10.0.13'."""
+    if not BINFMT_AARCH64.exists():
+        raise SystemExit(f"measure: no arm64 emulator is registered ({BINFMT_AARCH64} is missing); "
+                         "register one with `bash scripts/ensure-arm64.sh`")
+    interpreter = re.search(r"^interpreter (\S+)", BINFMT_AARCH64.read_text(), re.MULTILINE).group(1)
+    # Debian registers a link named *-binfmt-P, and QEMU refuses to run by that name directly.
+    version = subprocess.run([str(Path(interpreter).resolve()), "--version"],
+                             capture_output=True, text=True).stdout
+    found = re.match(r"qemu-aarch64 version (\d[\d.]*)", version)
+    if not found:
+        raise SystemExit(f"measure: {interpreter} does not say which QEMU it is: {version!r}")
+    return f"QEMU {found.group(1)}"
+
+
 def cross_build() -> dict:
-    """{platform, cross_s, emulated_s}: see the docstring."""
+    """{platform, emulator, cross_s, emulated_s}: see the docstring."""
     context = EXAMPLES / CROSS_EXAMPLE
-    found: dict[str, object] = {"platform": CROSS_PLATFORM}
+    found: dict[str, object] = {"platform": CROSS_PLATFORM, "emulator": emulator()}
     for key, name in CROSS_WAYS.items():
         seconds = []
         for run in range(CROSS_RUNS + 1):  # the first fills the layer cache: toolchain, sources

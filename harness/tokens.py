@@ -28,7 +28,8 @@ In a page, `{{ KIND ARGS }}` is replaced before any other Markdown processing:
                                  export time (data key copy_link, harness.measure --copy-link)
     {{ crossbuild cross }}       go-static's server built for linux/arm64: `cross` (compiled on
                                  the build machine for arm64), `emulated` (an arm64 compiler under
-                                 QEMU), `ratio` (emulated over cross) (data key cross_build)
+                                 QEMU), `ratio` (emulated over cross), `emulator` (the QEMU
+                                 that emulated it) (data key cross_build)
     {{ feature copy-parents dockerfile }}  one cell of the version table: the version of the
                                  Dockerfile frontend, BuildKit, buildx or engine (data/features.toml)
     {{ meta stamp }}             the sentence every page ends with: date, engine, buildx, image
@@ -262,6 +263,8 @@ def render(kind: str, args: list[str], data: dict, lang: str) -> str:
         return w["seconds"].format(f"{measured['export_s' if args[2:] else 'base_update_s']:.1f}")
     if kind == "crossbuild" and args in (["cross"], ["emulated"]):
         return w["seconds"].format(f"{data['cross_build'][args[0] + '_s']:.1f}")
+    if kind == "crossbuild" and args == ["emulator"]:
+        return data["cross_build"]["emulator"]
     if kind == "crossbuild" and args == ["ratio"]:
         return times(data["cross_build"]["emulated_s"] / data["cross_build"]["cross_s"], lang, 1)
     if kind == "feature" and len(args) == 2:

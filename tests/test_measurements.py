@@ -16,6 +16,7 @@ from harness.measure import (
     DATA,
     EDITS,
     bake_targets,
+    emulator,
     step_seconds,
     timed_build,
     updated_bases,
@@ -61,6 +62,16 @@ def test_recorded_facts_come_from_runs():
         assert times["warm"] <= times["cold"], example
         assert build["cold_steps_s"] > 0, example
     assert DATA_NOW["engine"]["server"] and DATA_NOW["generated_at"]
+
+
+def test_the_emulated_build_was_timed_with_the_emulator_registered_now():
+    """How long an emulated build takes depends on the QEMU that runs it: here trixie's 10.0
+    imported python-api's app five times faster than Debian 12's 7.2, and compiled Go slower."""
+    recorded = DATA_NOW["cross_build"].get("emulator")
+    now = emulator()
+    assert recorded == now, (
+        f"data/measurements.json timed the emulated build with {recorded or 'an unrecorded emulator'}, "
+        f"and {now} runs arm64 programs now: run `nox -s measure -- --cross-build`")
 
 
 @pytest.mark.parametrize("example", sorted(EDITS))
