@@ -46,8 +46,9 @@ What it records, all from runs on this machine:
   (`--no-cache-filter build`) after the engine's cache mounts were emptied, so the Go build
   cache starts empty: `cross_s` with Dockerfile (the stage runs on the build machine's
   platform and cross-compiles), `emulated_s` with Dockerfile.emulated (an arm64 Go toolchain
-  runs the same `go build` under QEMU), and `emulator`, the QEMU that ran it (a newer QEMU
-  emulates several times faster). Each time is the median of CROSS_RUNS builds, and both
+  runs the same `go build` under QEMU), and `emulator`, the QEMU that ran it (how fast a
+  program runs emulated depends on QEMU's version, in either direction). Each time is the
+  median of CROSS_RUNS builds, and both
   binaries are checked to be aarch64. `--cross-build` measures only these.
 
 Each run is also added to data/history.json with the values that moved since the run before
