@@ -17,6 +17,14 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # How long a test waits for the browser to show something (the search index built, results
 # listed): a bound, not a measurement; the suite's other workers may keep both cores busy.
 WAIT_MS = 60_000
+# Chromium fails the requests it has in flight, loopback ones too, with this error when a
+# network interface comes or goes on the machine, as one does for every container Docker starts
+# or removes on its bridge; the suite's other workers start hundreds. It is the machine's
+# doing, not the page's. A browser test whose failure names it runs again, up to twice
+# (pytest-rerunfailures), and pytest's summary line counts each such run (`1 rerun`); any other
+# failure fails at once. The weight test weighs such a page again itself (test_browser.weigh).
+NETWORK_CHANGED = "net::ERR_NETWORK_CHANGED"
+again_if_the_network_changed = pytest.mark.flaky(reruns=2, only_rerun=[NETWORK_CHANGED])
 # The flags this closed network needs: no background requests to Google's hosts.
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]

@@ -12,9 +12,10 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from harness.browser import WAIT_MS
+from harness.browser import WAIT_MS, again_if_the_network_changed
 from harness.dockerfiles import REPO
 
+pytestmark = again_if_the_network_changed
 ARTIFACTS = REPO / "test-artifacts"
 QUERIES = tomllib.loads((REPO / "tests" / "search-queries.toml").read_text())
 ROOTS = {"ko": "/", "en": "/en/"}
