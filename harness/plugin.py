@@ -132,7 +132,7 @@ def pytest_sessionstart(session):
 def pytest_runtest_logreport(report):
     group = group_of(report.nodeid)
     _seconds[group] += report.duration
-    if report.when == "call":
+    if report.when == "call" and report.outcome != "rerun":  # a test run again counts once
         _counted[group] += 1
 
 

@@ -4,13 +4,14 @@ and the examples' READMEs on one worker; a test module on one worker whole; the 
 
 from __future__ import annotations
 
+import collections
 import subprocess
 import sys
 from types import SimpleNamespace
 
 import pytest
 
-from harness import session, suite
+from harness import plugin, session, suite
 from harness.dockerfiles import REPO
 from harness.plugin import worker_unit
 
@@ -98,3 +99,14 @@ def test_room_enough_or_an_engine_whose_disk_is_elsewhere_is_no_problem(tmp_path
     monkeypatch.setattr(session.shutil, "disk_usage", lambda path: roomy)
     assert session.disk_problem(tmp_path) is None
     assert session.disk_problem(tmp_path / "inside-a-virtual-machine") is None
+
+
+def test_a_test_run_again_counts_once_in_its_group_and_both_runs_take_time(monkeypatch):
+    """pytest-rerunfailures reports a rerun as its own call (harness.browser); the time per
+    group adds both runs' time and counts the test once."""
+    monkeypatch.setattr(plugin, "_counted", collections.Counter())
+    monkeypatch.setattr(plugin, "_seconds", collections.Counter())
+    for outcome in ("rerun", "passed"):
+        plugin.pytest_runtest_logreport(SimpleNamespace(nodeid="tests/test_search.py::test_x", when="call",
+                                                        outcome=outcome, duration=1.5))
+    assert (plugin._counted, plugin._seconds) == ({"browser": 1}, {"browser": 3.0})
