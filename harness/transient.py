@@ -9,11 +9,19 @@ The same start a moment later succeeds. That one error, and only that one, is re
 bounded number of times, for container starts through the Docker SDK (`start`) and for page
 commands whose output shows it (`run_command`). Each retry warns with the test and the error,
 and the test session's summary counts them (`harness.plugin`).
+
+The engine has lost a container's output once too (Engine 28.5.2, a parallel run): `docker run
+--rm python-api:runner sh -c '...'` exited 0 and printed nothing, though the container's last
+command had found what it printed and the claim just before had found the same programs in the
+same image. A page command that is one `docker run`, should print something, exits 0 and prints
+nothing runs again (`lost_output`), counted the same way. A command that prints nothing every
+time still fails, after ATTEMPTS runs.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import warnings
 from collections.abc import Callable
@@ -24,6 +32,9 @@ import docker.errors
 SIGNATURE = "read init-p: connection reset by peer"
 ATTEMPTS = 3
 
+LOST_OUTPUT = "docker run exited 0 and printed nothing"
+# What ends one command and starts another, or sends its output elsewhere, outside quotes.
+OPERATORS = {"|", "||", "&", "&&", ";", ">", ">>", "<", "(", ")"}
 # (test, error) of every retry in this process, for the session summary.
 RETRIES: list[tuple[str, str]] = []
 # Every container this process started, so the session can remove any left behind by an interrupt.
@@ -79,3 +90,15 @@ def run_command(args: list[str], **kwargs) -> subprocess.CompletedProcess:
             return result
         record(output)
     raise AssertionError("unreachable")
+
+
+def lost_output(command: str, expected: str, result: subprocess.CompletedProcess) -> bool:
+    """Whether a page command that is one `docker run` and should print `expected` exited 0
+    and printed nothing at all."""
+    if result.returncode != 0 or result.stdout or result.stderr or not expected.strip():
+        return False
+    try:
+        words = list(shlex.shlex(command, posix=True, punctuation_chars=True))
+    except ValueError:  # unbalanced quotes: bash said so already, and exited non-zero
+        return False
+    return words[:2] == ["docker", "run"] and not OPERATORS & set(words)

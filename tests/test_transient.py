@@ -1,9 +1,14 @@
 """The engine's transient start failure is survived; every other failure fails at once.
 
 The failure is faked: the real one comes about once per few hundred starts and cannot be
-called up on demand. Retries made here are taken back out of the session's count."""
+called up on demand. So is the lost output of a `docker run` (harness.transient.lost_output),
+by a `docker` of the test's own ahead on PATH. Retries made here are taken back out of the
+session's count."""
 
 from __future__ import annotations
+
+import os
+import shutil
 
 import docker.errors
 import pytest
@@ -104,4 +109,51 @@ def test_a_page_command_that_fails_otherwise_fails_on_the_first_run(tmp_path, mo
     with pytest.raises(AssertionError, match="exited 125"):
         evaluate("other.md")
     assert (tmp_path / "count").read_text().strip() == "1"
+    assert transient.RETRIES == []
+
+
+# A `docker` whose first $QUIET_RUNS `docker run`s exit 0 and print nothing, as the engine's lost
+# output looked, and which print `hello` after; $FLAKY_COUNT names a file that counts them. Its
+# other commands (the page's own `docker ps` and `docker inspect`) go to the real one.
+QUIET_DOCKER = """#!/usr/bin/env bash
+[ "$1" = run ] || exec {docker} "$@"
+runs=$(( $(cat "$FLAKY_COUNT" 2>/dev/null || echo 0) + 1 ))
+echo "$runs" >"$FLAKY_COUNT"
+[ "$runs" -le "$QUIET_RUNS" ] || echo hello
+"""
+
+
+@pytest.fixture
+def quiet_docker(tmp_path, monkeypatch):
+    """Runs of `docker` in page commands go to QUIET_DOCKER; returns the file counting them."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    (folder / "docker").write_text(QUIET_DOCKER.format(docker=shutil.which("docker")))
+    (folder / "docker").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}:{os.environ['PATH']}")
+    monkeypatch.setenv("FLAKY_COUNT", str(tmp_path / "count"))
+    return tmp_path / "count"
+
+
+def test_a_docker_run_whose_output_was_lost_runs_again(quiet_docker, monkeypatch):
+    monkeypatch.setenv("QUIET_RUNS", "1")
+    with pytest.warns(transient.TransientEngineWarning, match="printed nothing: docker run --rm"):
+        evaluate("lost.md")
+    assert quiet_docker.read_text().strip() == "2"
+    assert len(transient.RETRIES) == 1
+
+
+def test_a_docker_run_that_prints_nothing_every_time_fails(quiet_docker, monkeypatch):
+    monkeypatch.setenv("QUIET_RUNS", "99")
+    with pytest.warns(transient.TransientEngineWarning), \
+            pytest.raises(AssertionError, match="differs from the page"):
+        evaluate("lost.md")
+    assert quiet_docker.read_text().strip() == str(transient.ATTEMPTS)
+
+
+def test_a_piped_docker_run_that_printed_nothing_fails_on_the_first_run(quiet_docker, monkeypatch):
+    monkeypatch.setenv("QUIET_RUNS", "1")
+    with pytest.raises(AssertionError, match="differs from the page"):
+        evaluate("lost-piped.md")
+    assert quiet_docker.read_text().strip() == "1"
     assert transient.RETRIES == []
