@@ -325,13 +325,9 @@ def run_command(command: Command, block: ConsoleBlock, namespace: dict) -> Outco
         # The block's timeout starts once the lock is held: on a new machine a test's first
         # arm64 build under QEMU holds it for a quarter of an hour, and the wait is not the command's.
         with lock:
-            for attempt in range(1, transient.ATTEMPTS + 1):
-                result = transient.run_command(argv, cwd=block.cwd, env=env, capture_output=True,
-                                               text=True, timeout=block.timeout)
-                if attempt == transient.ATTEMPTS or not transient.lost_output(
-                        command.text, command.expected, result):
-                    break
-                transient.record(f"{transient.LOST_OUTPUT}: {command.text}")
+            result = transient.run_command(argv, command=command.text, expected=command.expected,
+                                           cwd=block.cwd, env=env, capture_output=True, text=True,
+                                           timeout=block.timeout)
     except subprocess.TimeoutExpired:
         return Outcome(None)
     finally:  # on Ctrl-C too: the page's teardown removes what the command started

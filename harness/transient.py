@@ -81,14 +81,21 @@ def start(create: Callable[[], object]):
     raise AssertionError("unreachable")
 
 
-def run_command(args: list[str], **kwargs) -> subprocess.CompletedProcess:
-    """subprocess.run, run again when it failed with the transient error in its output."""
+def run_command(args: list[str], *, command: str = "", expected: str = "",
+                **kwargs) -> subprocess.CompletedProcess:
+    """subprocess.run, run again when it failed with the transient error in its output, or when
+    it is a page's `command` that should print `expected` and lost its output (lost_output)."""
     for attempt in range(1, ATTEMPTS + 1):
         result = subprocess.run(args, **kwargs)
         output = (result.stdout or "") + (result.stderr or "")
-        if result.returncode == 0 or not is_transient(output) or attempt == ATTEMPTS:
+        if attempt == ATTEMPTS:
             return result
-        record(output)
+        if result.returncode != 0 and is_transient(output):
+            record(output)
+        elif lost_output(command, expected, result):
+            record(f"{LOST_OUTPUT}: {command}")
+        else:
+            return result
     raise AssertionError("unreachable")
 
 
